@@ -1,0 +1,164 @@
+//! Directory walk + rayon: the only module that knows about threads.
+//!
+//! A reader thread turns the inputs into chunks of raw records (bounded: at most a few
+//! chunks are in flight, so memory stays flat however large the corpus is); the rayon pool
+//! parses, tags and renders each chunk's records in parallel; the calling thread hands the
+//! rendered chunk to the sink in input order. No lock guards a writer, and output is
+//! byte-identical for any thread count.
+
+use crate::export::Outcome;
+use crate::input::{expand_inputs, read_input, InputError, InputPath, ReadOptions, Record};
+use crate::tagger::{Tagger, Worker};
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Options for a batch run.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Records per chunk handed to the pool.
+    pub chunk_size: usize,
+    /// How inputs are read.
+    pub read: ReadOptions,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions { threads: 0, chunk_size: 512, read: ReadOptions::default() }
+    }
+}
+
+/// Counts of a finished (or stopped) run; `tagged + failed_records == records`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// Input files (and stdin) seen.
+    pub files: u64,
+    /// Records seen: articles plus records or files that failed.
+    pub records: u64,
+    /// Articles tagged.
+    pub tagged: u64,
+    /// Records or files that could not be read or parsed.
+    pub failed: u64,
+    /// Mentions found.
+    pub mentions: u64,
+    /// Bytes of article text (title + body) tagged.
+    pub bytes: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// Receives each outcome in input order, with what the pool rendered for it.
+pub trait Sink: Send {
+    /// What the pool renders for each outcome (e.g. the JSONL line and CSV rows).
+    type Rendered: Send;
+    /// Renders one outcome; runs on the pool's threads.
+    fn render(&self, outcome: &Outcome) -> Self::Rendered;
+    /// Takes one outcome and its rendering, in input order, on the calling thread. An error
+    /// stops the run (a closed pipe, a full disk).
+    fn write(&mut self, outcome: Outcome, rendered: Self::Rendered) -> std::io::Result<()>;
+    /// Called after each chunk, so a streaming sink can flush.
+    fn end_chunk(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Progress callback: (records done, bytes done).
+pub type Progress<'a> = dyn FnMut(u64, u64) + 'a;
+
+/// Tags every article of `inputs` into `sink`; returns the counts.
+pub fn run<S: Sink + Sync>(tagger: &Tagger, inputs: &[PathBuf], opts: &BatchOptions, sink: &mut S, progress: &mut Progress) -> std::io::Result<Summary> {
+    let started = Instant::now();
+    let (paths, walk_errors) = expand_inputs(inputs);
+    let mut summary = Summary { files: paths.len() as u64, ..Summary::default() };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| std::io::Error::other(format!("cannot start threads: {e}")))?;
+
+    let (tx, rx) = sync_channel::<Vec<Record>>(2);
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let stop = stop.clone();
+        let read = opts.read.clone();
+        let chunk_size = opts.chunk_size.max(1);
+        std::thread::spawn(move || {
+            let mut chunk = Vec::with_capacity(chunk_size);
+            let errors = walk_errors.into_iter().map(Record::Error);
+            let records = paths.into_iter().flat_map(move |p: InputPath| read_input(&p, &read));
+            for record in errors.chain(records) {
+                chunk.push(record);
+                if chunk.len() >= chunk_size {
+                    if stop.load(Ordering::Relaxed) || tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size))).is_err() {
+                        return;
+                    }
+                }
+            }
+            if !chunk.is_empty() {
+                let _ = tx.send(chunk);
+            }
+        })
+    };
+
+    let read_opts = &opts.read;
+    let mut result = Ok(());
+    for chunk in rx {
+        let done: Vec<(Outcome, S::Rendered, u64)> = pool.install(|| {
+            chunk
+                .into_par_iter()
+                .map_init(
+                    || tagger.worker(),
+                    |worker: &mut Worker, record| {
+                        let outcome = tag_record(worker, record, read_opts);
+                        let bytes = match &outcome {
+                            Outcome::Tagged(a, _) => (a.title.len() + a.body.len()) as u64,
+                            Outcome::Failed(_) => 0,
+                        };
+                        let rendered = sink.render(&outcome);
+                        (outcome, rendered, bytes)
+                    },
+                )
+                .collect()
+        });
+        for (outcome, rendered, bytes) in done {
+            summary.records += 1;
+            match &outcome {
+                Outcome::Tagged(_, tagged) => {
+                    summary.tagged += 1;
+                    summary.mentions += tagged.mentions().len() as u64;
+                    summary.bytes += bytes;
+                }
+                Outcome::Failed(_) => summary.failed += 1,
+            }
+            if result.is_ok() {
+                result = sink.write(outcome, rendered);
+            }
+        }
+        if result.is_ok() {
+            result = sink.end_chunk();
+        }
+        if result.is_err() {
+            stop.store(true, Ordering::Relaxed);
+            break;
+        }
+        progress(summary.records, summary.bytes);
+    }
+    // The reader ends once the channel is dropped or the inputs are exhausted.
+    let _ = reader.join();
+    summary.elapsed = started.elapsed();
+    result.map(|()| summary)
+}
+
+fn tag_record(worker: &mut Worker, record: Record, opts: &ReadOptions) -> Outcome {
+    match record.parse(opts) {
+        Err(err) => Outcome::Failed(err),
+        Ok(article) => match worker.tag(&article) {
+            Ok(tagged) => Outcome::Tagged(article, tagged),
+            Err(e) => Outcome::Failed(InputError { source: article.source.clone(), line: None, message: format!("article \"{}\": {e}", article.id) }),
+        },
+    }
+}

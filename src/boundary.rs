@@ -1,0 +1,242 @@
+//! Korean-aware boundary rules: where a name may start and end inside a word.
+//!
+//! A Latin or digit edge must not touch another Latin letter or digit (AI is not in SAID)
+//! but may touch Hangul (OpenAI의). A Hangul edge must start a word (or follow punctuation,
+//! Latin or digits) unless morphology shows a compound boundary, and may be followed only by
+//! particles, the copula or a short list of noun suffixes (네이버클라우드는, 한국은행이,
+//! 기업들). Morphology decides what the particle lists cannot (인도하고 vs 인도한).
+
+use crate::morph::{Morpheme, Pos};
+use crate::normalize::{script, Script};
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+/// Particles (조사) and copula forms (이다 …) that may follow a name.
+const PARTICLES: &[&str] = &[
+    "은", "는", "이", "가", "을", "를", "의", "에", "에서", "에게", "에게서", "께", "께서", "한테", "한테서",
+    "와", "과", "랑", "이랑", "로", "으로", "로서", "으로서", "로써", "으로써", "로부터", "으로부터", "도", "만",
+    "까지", "부터", "보다", "처럼", "같이", "만큼", "마다", "조차", "마저", "밖에", "뿐", "이나", "나", "이든",
+    "든", "이든지", "든지", "이라도", "라도", "하고", "이며", "며", "이고", "고", "이다", "다", "이었다", "였다",
+    "이었던", "였던", "이던", "던", "이라", "라", "이라고", "라고", "이라는", "라는", "이라며", "라며", "인",
+    "이란", "란", "이자", "이지만", "지만", "입니다", "이야", "야", "이냐", "냐", "에선", "에서는", "에서도",
+    "에서의", "에서만", "에서부터", "에는", "에도", "에만", "에게는", "에게도", "에게만", "으로는", "로는",
+    "으로도", "로도", "으로만", "로만", "으로의", "로의", "와는", "과는", "와도", "과도", "와의", "과의",
+    "까지는", "까지도", "까지의", "부터는", "만은", "만의", "만이", "만을", "이나마", "께선", "처럼", "보다는",
+    "이라면", "라면", "이면", "면", "이어서", "여서", "이었고", "였고", "이었으며", "였으며", "이므로", "이니",
+    "이에요", "예요", "이죠", "죠", "이었습니다", "였습니다",
+];
+
+/// Particles whose reading after a noun is so clear that morphology need not confirm it.
+const SAFE_PARTICLES: &[&str] = &[
+    "은", "는", "이", "가", "을", "를", "의", "에", "에서", "에게", "께서", "와", "과", "으로", "로", "도",
+    "만", "까지", "부터", "보다", "처럼", "으로서", "로서", "에서는", "에는", "에도", "에게는", "으로는", "로는",
+    "와의", "과의", "에서의", "와는", "과는", "에서도", "으로부터", "로부터", "이라는", "라는", "이라고", "라고",
+];
+
+/// Noun suffixes that may follow a name (기업들, 정부 측, 김 대표님); not derivational
+/// suffixes (-적, -성, -화) that make a new word.
+const NOUN_SUFFIXES: &[&str] = &["들", "측", "님", "씨", "사", "등", "쪽"];
+
+fn rest_set(safe: bool) -> &'static HashSet<String> {
+    static ALL: OnceLock<HashSet<String>> = OnceLock::new();
+    static SAFE: OnceLock<HashSet<String>> = OnceLock::new();
+    let build = |particles: &[&str]| {
+        let mut set: HashSet<String> = particles.iter().map(|p| p.to_string()).collect();
+        for suffix in NOUN_SUFFIXES {
+            set.insert(suffix.to_string());
+            for p in particles {
+                set.insert(format!("{suffix}{p}"));
+            }
+        }
+        set
+    };
+    if safe {
+        SAFE.get_or_init(|| build(SAFE_PARTICLES))
+    } else {
+        ALL.get_or_init(|| build(PARTICLES))
+    }
+}
+
+/// Whether `rest` (the Hangul that follows a name in its word) is particles, copula or a noun
+/// suffix by the lists; `safe` asks for the unambiguous list only.
+pub fn is_particle_rest(rest: &str, safe: bool) -> bool {
+    rest_set(safe).contains(rest)
+}
+
+/// How the left edge of a candidate sits in its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Left {
+    /// At a word start (or after punctuation, Latin or digits).
+    Ok,
+    /// Inside a Hangul word: only a compound boundary shown by morphology allows it.
+    MidWord,
+    /// Touches a Latin letter or digit: never a mention.
+    Reject,
+}
+
+/// How the right edge of a candidate sits in its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Right {
+    /// At a word end (or before punctuation, or Hangul meets Latin/digits).
+    Ok,
+    /// Followed by more Hangul in the same word: this byte range of the text.
+    Rest(Range<usize>),
+    /// Touches a Latin letter or digit: never a mention.
+    Reject,
+}
+
+/// The left edge of the span starting at byte `start` of `text`.
+pub fn left_edge(text: &str, start: usize) -> Left {
+    let Some(first) = text[start..].chars().next() else { return Left::Reject };
+    let Some(prev) = text[..start].chars().next_back() else { return Left::Ok };
+    match (script(first), script(prev)) {
+        (Script::Alnum, Script::Alnum) => Left::Reject,
+        (Script::Hangul, Script::Hangul) => Left::MidWord,
+        _ => Left::Ok,
+    }
+}
+
+/// The right edge of the span ending at byte `end` of `text`.
+pub fn right_edge(text: &str, end: usize) -> Right {
+    let Some(last) = text[..end].chars().next_back() else { return Right::Reject };
+    let Some(next) = text[end..].chars().next() else { return Right::Ok };
+    match (script(last), script(next)) {
+        (Script::Alnum, Script::Alnum) => Right::Reject,
+        (Script::Hangul, Script::Hangul) => {
+            let len: usize = text[end..].chars().take_while(|&c| script(c) == Script::Hangul).map(char::len_utf8).sum();
+            Right::Rest(end..end + len)
+        }
+        _ => Right::Ok,
+    }
+}
+
+/// ko-dic reads some `noun + 하고` verbs (인도하고 있다) as noun + the particle 하고; the word
+/// after tells them apart: an auxiliary or a verb of wanting/finishing follows a verb.
+pub fn verb_follows_hago(text: &str, rest: Range<usize>) -> bool {
+    if !text[rest.clone()].ends_with("하고") {
+        return false;
+    }
+    let next_word = text[rest.end..].trim_start_matches(' ');
+    if rest.end < text.len() && !text[rest.end..].starts_with(' ') {
+        return false;
+    }
+    ["있", "싶", "나서", "난 ", "나면", "말", "계시", "보", "다니", "지내"].iter().any(|aux| next_word.starts_with(aux))
+}
+
+/// What morphology says of one candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    /// The span is a name here: its edges fall on morpheme boundaries, it ends nominally, and
+    /// only particles, the copula or noun suffixes follow it in its word.
+    pub valid: bool,
+    /// Some morpheme of the span is read as a proper noun (NNP).
+    pub proper: bool,
+}
+
+/// Judges the span `span` (offsets into the analysed text) given the morphemes of that text;
+/// `rest` is the Hangul that follows it in its word, if any.
+pub fn read_span(morphemes: &[Morpheme], span: Range<usize>, rest: Option<Range<usize>>, mid_word: bool, analysed: &str) -> Reading {
+    let mut reading = Reading { valid: false, proper: false };
+    let starts_at = |at: usize| morphemes.iter().any(|m| m.start == at);
+    let ends_at = |at: usize| morphemes.iter().any(|m| m.end == at);
+    if !starts_at(span.start) && mid_word {
+        return reading;
+    }
+    if mid_word {
+        // A compound boundary: the morpheme before must be nominal too (서울|강남구).
+        match morphemes.iter().find(|m| m.end == span.start) {
+            Some(m) if m.last().is_nominal() => {}
+            _ => return reading,
+        }
+    }
+    let inside: Vec<&Morpheme> = morphemes.iter().filter(|m| m.start < span.end && m.end > span.start).collect();
+    reading.proper = inside.iter().any(|m| m.start >= span.start && m.end <= span.end && m.tags.contains(&Pos::NNP));
+    let Some(last) = inside.last() else { return reading };
+    if last.end > span.end {
+        // The span ends inside a morpheme: only an unknown-word guess may hide a boundary.
+        if last.known || !rest.as_ref().is_some_and(|r| is_particle_rest(&analysed[r.clone()], false)) {
+            return reading;
+        }
+    } else if !last.last().is_nominal() && !ends_at(span.end) {
+        return reading;
+    }
+    let first = inside[0];
+    if first.first().is_particle() || first.first().is_ending() {
+        return reading;
+    }
+    if last.end <= span.end && !(last.last().is_nominal()) {
+        return reading;
+    }
+    if let Some(rest) = rest {
+        for m in morphemes.iter().filter(|m| m.start >= span.end && m.start < rest.end) {
+            let surface = &analysed[m.start..m.end.min(analysed.len())];
+            let ok = m.tags.iter().all(|&t| t.is_particle() || t.is_ending() || t == Pos::VCP)
+                || (m.first() == Pos::XSN && NOUN_SUFFIXES.iter().any(|s| surface.starts_with(s)))
+                || (m.first() == Pos::NNB && NOUN_SUFFIXES.contains(&surface));
+            if !ok {
+                return reading;
+            }
+        }
+    }
+    reading.valid = true;
+    reading
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edges() {
+        assert_eq!(left_edge("said", 1), Left::Reject);
+        assert_eq!(left_edge("openai의", 4), Left::Reject);
+        assert_eq!(left_edge("sk하이닉스", 2), Left::Ok);
+        assert_eq!(left_edge("국가나", 3), Left::MidWord);
+        assert_eq!(left_edge("(네이버", 1), Left::Ok);
+        assert_eq!(right_edge("lgbt", 2), Right::Reject);
+        assert_eq!(right_edge("openai의", 6), Right::Ok);
+        assert_eq!(right_edge("네이버는 ", 9), Right::Rest(9..12));
+        assert_eq!(right_edge("네이버.", 9), Right::Ok);
+    }
+
+    #[test]
+    fn particle_lists() {
+        for rest in ["는", "에서는", "들이", "측은", "이다", "하고", "이란"] {
+            assert!(is_particle_rest(rest, false), "{rest}");
+        }
+        for rest in ["한", "적", "성", "화", "클라우드", "하는"] {
+            assert!(!is_particle_rest(rest, false), "{rest}");
+        }
+        assert!(!is_particle_rest("하고", true));
+    }
+
+    #[test]
+    fn hago_rule() {
+        let t = "인도하고 있다";
+        assert!(verb_follows_hago(t, 6..12));
+        let t = "인도하고 협력";
+        assert!(!verb_follows_hago(t, 6..12));
+    }
+
+    #[test]
+    fn hand_made_morphemes() {
+        use Pos::*;
+        // 오만한: 오만/NNG 한/XSA+ETM
+        let m = vec![Morpheme::new(0, 6, NNG), Morpheme { tags: vec![XSA, ETM], ..Morpheme::new(6, 9, XSA) }];
+        assert!(!read_span(&m, 0..6, Some(6..9), false, "오만한").valid);
+        // 이란은: 이란/NNP 은/JX
+        let m = vec![Morpheme::new(0, 6, NNP), Morpheme::new(6, 9, JX)];
+        let r = read_span(&m, 0..6, Some(6..9), false, "이란은");
+        assert!(r.valid && r.proper);
+        // 국가나: 국가/NNG 나/JC — 가나 starts inside 국가
+        let m = vec![Morpheme::new(0, 6, NNG), Morpheme::new(6, 9, JC)];
+        assert!(!read_span(&m, 3..9, None, true, "국가나").valid);
+        // 서울강남구: 서울/NNP 강남구/NNP — a compound boundary
+        let m = vec![Morpheme::new(0, 6, NNP), Morpheme::new(6, 15, NNP)];
+        assert!(read_span(&m, 6..15, None, true, "서울강남구").valid);
+        // 지난: 지나/VV+ᆫ/ETM as one token
+        let m = vec![Morpheme { tags: vec![VV, ETM], ..Morpheme::new(0, 6, VV) }];
+        assert!(!read_span(&m, 0..6, None, false, "지난").valid);
+    }
+}

@@ -1,0 +1,283 @@
+//! `hantag tag`: tag inputs into an output directory or a stdout stream.
+
+use crate::cli::{build_tagger, FormatArg, TagArgs};
+use hantag::batch::{self, BatchOptions, Sink, Summary};
+use hantag::export::{csv as csv_out, jsonl, Outcome};
+use hantag::input::{FieldNames, ReadOptions};
+use hantag::Tagger;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Runs the command; returns the exit code.
+pub fn run(args: TagArgs) -> u8 {
+    if args.out.is_none() && args.format.is_none() {
+        eprintln!("error: say where the results go: --out DIR (all files) or --format jsonl|csv (stdout)");
+        return 2;
+    }
+    let dict = match args.dict.load() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let tagger = match build_tagger(dict, args.morph) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let opts = BatchOptions {
+        threads: args.threads,
+        chunk_size: if args.inputs.iter().any(|p| p.as_os_str() == "-") { 64 } else { 512 },
+        read: ReadOptions {
+            fields: FieldNames {
+                id: args.id_field.clone(),
+                title: args.title_field.clone(),
+                body: args.body_fields.clone(),
+                date: args.date_field.clone(),
+                ..FieldNames::default()
+            },
+            max_file_bytes: args.max_file_mib.saturating_mul(1024 * 1024),
+        },
+    };
+    let total_bytes = input_bytes(&args.inputs);
+    let bar = progress_bar(args.quiet, total_bytes);
+    let mut progress = |records: u64, bytes: u64| {
+        bar.set_position(bytes.min(total_bytes.max(1)));
+        bar.set_message(format!("{records} articles"));
+    };
+
+    let result = match (&args.out, args.format) {
+        (Some(dir), _) => match DirSink::create(dir, &tagger, args.excel) {
+            Ok(mut sink) => batch::run(&tagger, &args.inputs, &opts, &mut sink, &mut progress).and_then(|s| sink.finish().map(|()| s)),
+            Err(e) => {
+                eprintln!("error: {}: cannot write output: {e}", dir.display());
+                return 2;
+            }
+        },
+        (None, Some(format)) => {
+            let mut sink = StdoutSink::new(&tagger, format, args.excel);
+            batch::run(&tagger, &args.inputs, &opts, &mut sink, &mut progress).and_then(|s| sink.flush().map(|()| s))
+        }
+        (None, None) => unreachable!("checked above"),
+    };
+    bar.finish_and_clear();
+    match result {
+        Ok(summary) => {
+            if !args.quiet {
+                print_summary(&summary, args.out.as_deref());
+            }
+            if summary.failed > 0 {
+                1
+            } else {
+                0
+            }
+        }
+        // A closed pipe (`hantag tag … | head`) ends the run quietly.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+fn print_summary(s: &Summary, out: Option<&Path>) {
+    let secs = s.elapsed.as_secs_f64().max(1e-9);
+    eprintln!(
+        "hantag: {} files, {} records: {} tagged, {} failed; {} mentions; {:.1} MB in {:.2} s ({:.1} MB/s, {:.0} docs/s){}",
+        s.files,
+        s.records,
+        s.tagged,
+        s.failed,
+        s.mentions,
+        s.bytes as f64 / 1e6,
+        secs,
+        s.bytes as f64 / 1e6 / secs,
+        s.tagged as f64 / secs,
+        out.map(|d| format!("; results in {}", d.display())).unwrap_or_default()
+    );
+    if s.failed > 0 {
+        eprintln!("hantag: {} inputs failed; see the messages above{}", s.failed, out.map(|d| format!(" and {}", d.join("errors.csv").display())).unwrap_or_default());
+    }
+}
+
+/// Sum of the sizes of the input files (for the progress bar); 0 when unknown.
+fn input_bytes(inputs: &[PathBuf]) -> u64 {
+    fn walk(p: &Path, depth: usize) -> u64 {
+        match std::fs::symlink_metadata(p) {
+            Ok(m) if m.is_file() => m.len(),
+            Ok(m) if m.is_dir() && depth < 64 => std::fs::read_dir(p).map(|d| d.flatten().map(|e| walk(&e.path(), depth + 1)).sum()).unwrap_or(0),
+            _ => 0,
+        }
+    }
+    inputs.iter().filter(|p| p.as_os_str() != "-").map(|p| walk(p, 0)).sum()
+}
+
+fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total.max(1)), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// What the pool renders for the output directory.
+#[derive(Default)]
+struct Rendered {
+    jsonl: Vec<u8>,
+    mentions: Vec<u8>,
+    article: Vec<u8>,
+    topics: Vec<u8>,
+    error: Vec<u8>,
+}
+
+/// The files of `--out DIR`, each written under a temporary name and renamed when complete.
+struct DirSink<'a> {
+    tagger: &'a Tagger,
+    excel: bool,
+    dir: PathBuf,
+    files: Vec<(String, BufWriter<File>)>,
+    totals: csv_out::EntityTotals,
+}
+
+const OUT_FILES: [&str; 5] = ["articles.jsonl", "mentions.csv", "articles.csv", "topics.csv", "errors.csv"];
+
+fn temp_name(name: &str) -> String {
+    format!(".{name}.partial-{}", std::process::id())
+}
+
+impl<'a> DirSink<'a> {
+    fn create(dir: &Path, tagger: &'a Tagger, excel: bool) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let mut files = Vec::new();
+        for name in OUT_FILES {
+            let mut w = BufWriter::with_capacity(1 << 20, File::create(dir.join(temp_name(name)))?);
+            let header = match name {
+                "mentions.csv" => Some(csv_out::MENTIONS_HEADER),
+                "articles.csv" => Some(csv_out::ARTICLES_HEADER),
+                "topics.csv" => Some(csv_out::TOPICS_HEADER),
+                "errors.csv" => Some(csv_out::ERRORS_HEADER),
+                _ => None,
+            };
+            if let Some(header) = header {
+                write_csv_header(&mut w, header, excel)?;
+            }
+            files.push((name.to_string(), w));
+        }
+        Ok(DirSink { tagger, excel, dir: dir.to_path_buf(), files, totals: csv_out::EntityTotals::default() })
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        let mut entities = Vec::new();
+        if self.excel {
+            entities.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        csv_out::write_row(&mut entities, csv_out::ENTITIES_HEADER.iter().copied(), false);
+        self.totals.render(self.tagger, self.excel, &mut entities);
+        std::fs::write(self.dir.join(temp_name("entities.csv")), entities)?;
+        for (_, w) in self.files {
+            let file = w.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+        }
+        for name in OUT_FILES.iter().chain(["entities.csv"].iter()) {
+            std::fs::rename(self.dir.join(temp_name(name)), self.dir.join(name))?;
+        }
+        Ok(())
+    }
+}
+
+fn write_csv_header(w: &mut impl Write, header: &[&str], excel: bool) -> std::io::Result<()> {
+    if excel {
+        w.write_all(b"\xEF\xBB\xBF")?;
+    }
+    let mut row = Vec::new();
+    csv_out::write_row(&mut row, header.iter().copied(), false);
+    w.write_all(&row)
+}
+
+impl Sink for DirSink<'_> {
+    type Rendered = Rendered;
+
+    fn render(&self, outcome: &Outcome) -> Rendered {
+        let mut r = Rendered::default();
+        jsonl::render(self.tagger, outcome, &mut r.jsonl);
+        csv_out::render_mentions(self.tagger, outcome, self.excel, &mut r.mentions);
+        csv_out::render_article(outcome, self.excel, &mut r.article);
+        csv_out::render_topics(outcome, self.excel, &mut r.topics);
+        csv_out::render_error(outcome, self.excel, &mut r.error);
+        r
+    }
+
+    fn write(&mut self, outcome: Outcome, r: Rendered) -> std::io::Result<()> {
+        if let Outcome::Failed(err) = &outcome {
+            eprintln!("{err}");
+        }
+        self.totals.add(&outcome);
+        for ((_, w), bytes) in self.files.iter_mut().zip([&r.jsonl, &r.mentions, &r.article, &r.topics, &r.error]) {
+            w.write_all(bytes)?;
+        }
+        Ok(())
+    }
+}
+
+/// `--format`: one output streamed to stdout.
+struct StdoutSink<'a> {
+    tagger: &'a Tagger,
+    format: FormatArg,
+    excel: bool,
+    out: BufWriter<std::io::Stdout>,
+    header_done: bool,
+}
+
+impl<'a> StdoutSink<'a> {
+    fn new(tagger: &'a Tagger, format: FormatArg, excel: bool) -> Self {
+        StdoutSink { tagger, format, excel, out: BufWriter::with_capacity(1 << 16, std::io::stdout()), header_done: false }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.format == FormatArg::Csv && !self.header_done {
+            write_csv_header(&mut self.out, csv_out::MENTIONS_HEADER, self.excel)?;
+            self.header_done = true;
+        }
+        self.out.flush()
+    }
+}
+
+impl Sink for StdoutSink<'_> {
+    type Rendered = Vec<u8>;
+
+    fn render(&self, outcome: &Outcome) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self.format {
+            FormatArg::Jsonl => jsonl::render(self.tagger, outcome, &mut out),
+            FormatArg::Csv => csv_out::render_mentions(self.tagger, outcome, self.excel, &mut out),
+        }
+        out
+    }
+
+    fn write(&mut self, outcome: Outcome, rendered: Vec<u8>) -> std::io::Result<()> {
+        if let Outcome::Failed(err) = &outcome {
+            eprintln!("{err}");
+        }
+        if self.format == FormatArg::Csv && !self.header_done {
+            write_csv_header(&mut self.out, csv_out::MENTIONS_HEADER, self.excel)?;
+            self.header_done = true;
+        }
+        self.out.write_all(&rendered)
+    }
+
+    fn end_chunk(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}

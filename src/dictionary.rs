@@ -1,0 +1,563 @@
+//! Entity and topic lists, parsed and validated into typed entries.
+//!
+//! A dictionary directory holds `entities/*.csv` (columns `id,type,name,aliases,
+//! exact_aliases,requires,excludes,note`) and optionally `topics.toml`. Loading validates
+//! everything and fails with `file:line: what is wrong`; softer problems (extra columns,
+//! an alias shared by two entities, one-syllable aliases) become [`Warning`]s that
+//! `hantag check` prints.
+
+use crate::error::{Error, Result};
+use crate::normalize::normalize_key;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The stable id of an entity (`naver-cloud`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntityId(pub String);
+
+/// The stable id of a topic (`sovereign-ai`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicId(pub String);
+
+impl fmt::Display for EntityId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for TopicId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where an entry was defined, for messages.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Origin {
+    /// The file, relative to the dictionary directory (`entities/companies.csv`).
+    pub file: String,
+    /// The 1-based line.
+    pub line: u64,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One entity with the surface forms that name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    /// Unique id.
+    pub id: EntityId,
+    /// `company`, `person`, `product`, `organization`, `place`, or another lowercase word.
+    pub kind: String,
+    /// Canonical display name; matched as an alias too.
+    pub name: String,
+    /// Case-insensitive, spacing-tolerant surface forms (the name first).
+    pub aliases: Vec<String>,
+    /// Forms that match only with exactly this case (`MS`, `SK`).
+    pub exact_aliases: Vec<String>,
+    /// Context terms of which one must occur in the article for the entity to be kept.
+    pub requires: Vec<String>,
+    /// Phrases that block an overlapping alias of this entity (`인도적`).
+    pub excludes: Vec<String>,
+    /// Where it was defined.
+    pub origin: Origin,
+}
+
+/// One topic: a Boolean query over terms and entities (see [`crate::topic`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicDef {
+    /// Unique id.
+    pub id: TopicId,
+    /// Display name.
+    pub name: String,
+    /// A parent topic that this one implies.
+    pub parent: Option<TopicId>,
+    /// The membership rule in the query language.
+    pub query: String,
+    /// Extra weighted terms (`term → weight`) that add to the score when the query holds.
+    pub keywords: Vec<(String, f64)>,
+    /// The least score the topic needs.
+    pub min_score: f64,
+    /// The weight of one matched term occurrence.
+    pub weight: f64,
+    /// Where the topic was defined.
+    pub origin: Origin,
+    /// Line and column of the query's first character in the file, for query errors.
+    pub query_at: (u64, u64),
+}
+
+/// A problem that does not stop loading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// `file:line` or `file`.
+    pub place: String,
+    /// What is odd.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.place, self.message)
+    }
+}
+
+/// Parsed, validated entity and topic lists.
+#[derive(Debug, Clone, Default)]
+pub struct Dictionary {
+    entities: Vec<Entity>,
+    topics: Vec<TopicDef>,
+    warnings: Vec<Warning>,
+}
+
+/// The dictionaries shipped in the binary: `(path relative to dictionaries/, content)`.
+const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_dictionaries.rs"));
+
+impl Dictionary {
+    /// The built-in dictionaries (`dictionaries/` of the source tree, embedded at build time).
+    pub fn builtin() -> Result<Dictionary> {
+        let mut loader = Loader::default();
+        for (name, text) in BUILTIN {
+            loader.add_file(&format!("builtin:{name}"), name, text)?;
+        }
+        loader.finish()
+    }
+
+    /// Loads a dictionary directory (`entities/*.csv`, `topics.toml`), or one entity CSV file.
+    ///
+    /// A directory without an `entities/` folder is read for `*.csv` at its top level.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Dictionary> {
+        let path = path.as_ref();
+        let mut loader = Loader::default();
+        if path.is_file() {
+            let text = read_text(path)?;
+            let kind = if path.extension().is_some_and(|e| e == "toml") { "topics.toml" } else { "entities/x.csv" };
+            loader.add_file(&path.display().to_string(), kind, &text)?;
+            return loader.finish();
+        }
+        if !path.is_dir() {
+            return Err(Error::new(crate::ErrorKind::Io, "no such dictionary file or directory").at(path.display().to_string()));
+        }
+        let entity_dir = if path.join("entities").is_dir() { path.join("entities") } else { path.to_path_buf() };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&entity_dir)
+            .map_err(|e| Error::io(&entity_dir, "cannot read dictionary directory", e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")))
+            .collect();
+        files.sort();
+        let topics = path.join("topics.toml");
+        if topics.is_file() {
+            files.push(topics);
+        }
+        if files.is_empty() {
+            return Err(Error::dictionary(&path.display().to_string(), None, "no entity CSV files and no topics.toml"));
+        }
+        for file in files {
+            let text = read_text(&file)?;
+            let kind = if file.extension().is_some_and(|e| e == "toml") { "topics.toml" } else { "entities/x.csv" };
+            loader.add_file(&file.display().to_string(), kind, &text)?;
+        }
+        loader.finish()
+    }
+
+    /// A dictionary made of the given entities and topics, validated as a loaded one is.
+    pub fn from_parts(entities: Vec<Entity>, topics: Vec<TopicDef>) -> Result<Dictionary> {
+        let loader = Loader { entities, topics, ..Loader::default() };
+        loader.finish()
+    }
+
+    /// Parses entity CSV text, as if read from a file named `file`.
+    pub fn from_csv_str(file: &str, text: &str) -> Result<Dictionary> {
+        let mut loader = Loader::default();
+        loader.add_file(file, "entities/x.csv", text)?;
+        loader.finish()
+    }
+
+    /// Adds `other` on top of `self`: an entity or topic of `other` replaces one with the same id.
+    pub fn extend(&mut self, other: Dictionary) {
+        let ids: HashMap<EntityId, usize> = self.entities.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
+        for entity in other.entities {
+            match ids.get(&entity.id) {
+                Some(&i) => self.entities[i] = entity,
+                None => self.entities.push(entity),
+            }
+        }
+        let topic_ids: HashMap<TopicId, usize> = self.topics.iter().enumerate().map(|(i, t)| (t.id.clone(), i)).collect();
+        for topic in other.topics {
+            match topic_ids.get(&topic.id) {
+                Some(&i) => self.topics[i] = topic,
+                None => self.topics.push(topic),
+            }
+        }
+        self.warnings.extend(other.warnings);
+        self.warnings = shared_alias_warnings(&self.entities, std::mem::take(&mut self.warnings));
+    }
+
+    /// The entities, in load order.
+    pub fn entities(&self) -> &[Entity] {
+        &self.entities
+    }
+
+    /// The topics, in load order.
+    pub fn topics(&self) -> &[TopicDef] {
+        &self.topics
+    }
+
+    /// Problems found while loading that did not stop it.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// Number of aliases (names, aliases and exact aliases) over all entities.
+    pub fn alias_count(&self) -> usize {
+        self.entities.iter().map(|e| e.aliases.len() + e.exact_aliases.len()).sum()
+    }
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read dictionary", e))?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        Error::dictionary(&path.display().to_string(), None, format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+    })
+}
+
+#[derive(Default)]
+struct Loader {
+    entities: Vec<Entity>,
+    topics: Vec<TopicDef>,
+    warnings: Vec<Warning>,
+}
+
+const ENTITY_COLUMNS: [&str; 8] = ["id", "type", "name", "aliases", "exact_aliases", "requires", "excludes", "note"];
+
+impl Loader {
+    fn add_file(&mut self, file: &str, kind: &str, text: &str) -> Result<()> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if kind.ends_with(".toml") {
+            self.add_topics(file, text)
+        } else {
+            self.add_entities(file, text)
+        }
+    }
+
+    fn add_entities(&mut self, file: &str, text: &str) -> Result<()> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| Error::dictionary(file, Some(1), format!("unreadable header: {e}")))?
+            .clone();
+        let column = |name: &str| headers.iter().position(|h| h.trim() == name);
+        let [id_col, type_col, name_col] = ["id", "type", "name"].map(column);
+        for (col, name) in [(id_col, "id"), (type_col, "type"), (name_col, "name")] {
+            if col.is_none() {
+                return Err(Error::dictionary(file, Some(1), format!("missing column \"{name}\"")));
+            }
+        }
+        let (id_col, type_col, name_col) = (id_col.unwrap_or(0), type_col.unwrap_or(0), name_col.unwrap_or(0));
+        let extra: Vec<&str> = headers.iter().filter(|h| !ENTITY_COLUMNS.contains(&h.trim())).collect();
+        if !extra.is_empty() {
+            self.warnings.push(Warning { place: format!("{file}:1"), message: format!("extra columns are ignored: {}", extra.join(", ")) });
+        }
+        let list_col = |name: &str| column(name);
+        let [aliases_col, exact_col, requires_col, excludes_col] = ["aliases", "exact_aliases", "requires", "excludes"].map(list_col);
+        for row in reader.records() {
+            let row = row.map_err(|e| {
+                let line = e.position().map(|p| p.line());
+                Error::dictionary(file, line, format!("malformed CSV row: {}", csv_error_text(&e))).with_source(e)
+            })?;
+            let line = row.position().map_or(0, |p| p.line());
+            if row.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            let get = |col: usize| row.get(col).unwrap_or("").trim();
+            let id = get(id_col);
+            let err = |msg: String| Error::dictionary(file, Some(line), msg);
+            if id.is_empty() {
+                return Err(err("empty id".into()));
+            }
+            if id.chars().any(|c| c.is_whitespace() || c.is_control() || c == '|') {
+                return Err(err(format!("id \"{id}\" has whitespace, a control character or '|'")));
+            }
+            let kind = get(type_col);
+            if kind.is_empty() {
+                return Err(err(format!("entity \"{id}\" has an empty type")));
+            }
+            if !is_type_word(kind) {
+                return Err(err(format!("entity \"{id}\" has a malformed type \"{kind}\" (expected a lowercase word such as company)")));
+            }
+            let name = get(name_col);
+            if name.is_empty() {
+                return Err(err(format!("entity \"{id}\" has an empty name")));
+            }
+            let list = |col: Option<usize>, what: &str| -> Result<Vec<String>> {
+                let Some(col) = col else { return Ok(Vec::new()) };
+                split_list(get(col)).map_err(|()| err(format!("entity \"{id}\" has an empty {what}")))
+            };
+            let mut aliases = vec![name.to_string()];
+            aliases.extend(list(aliases_col, "alias")?);
+            let exact_aliases = list(exact_col, "exact alias")?;
+            let requires = list(requires_col, "requires term")?;
+            let excludes = list(excludes_col, "excludes phrase")?;
+            for alias in aliases.iter().chain(&exact_aliases) {
+                if compact_key(alias).is_empty() {
+                    return Err(err(format!("entity \"{id}\" has an alias \"{alias}\" that is empty after normalization")));
+                }
+            }
+            self.entities.push(Entity {
+                id: EntityId(id.to_string()),
+                kind: kind.to_string(),
+                name: name.to_string(),
+                aliases,
+                exact_aliases,
+                requires,
+                excludes,
+                origin: Origin { file: file.to_string(), line },
+            });
+        }
+        Ok(())
+    }
+
+    fn add_topics(&mut self, file: &str, text: &str) -> Result<()> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RawTopic {
+            id: toml::Spanned<String>,
+            name: String,
+            #[serde(default)]
+            parent: Option<String>,
+            query: toml::Spanned<String>,
+            #[serde(default)]
+            keywords: toml::Table,
+            #[serde(default)]
+            min_score: Option<f64>,
+            #[serde(default)]
+            weight: Option<f64>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RawFile {
+            #[serde(default)]
+            topic: Vec<RawTopic>,
+        }
+        let raw: RawFile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_col(text, s.start).0);
+            Error::dictionary(file, line, e.message().trim_end_matches('\n').to_string())
+        })?;
+        for t in raw.topic {
+            let (line, _) = line_col(text, t.id.span().start);
+            let err = |msg: String| Error::dictionary(file, Some(line), msg);
+            let id = t.id.into_inner();
+            if id.trim().is_empty() || id.chars().any(|c| c.is_whitespace()) {
+                return Err(err(format!("topic id \"{id}\" is empty or has whitespace")));
+            }
+            // The query's first character: one past the opening quote (or three for `'''`).
+            let span = t.query.span();
+            let quote = if text[span.start..].starts_with("'''") || text[span.start..].starts_with("\"\"\"") { 3 } else { 1 };
+            let query_at = line_col(text, span.start + quote);
+            let mut keywords = Vec::new();
+            for (term, weight) in t.keywords {
+                let w = weight.as_float().or_else(|| weight.as_integer().map(|i| i as f64));
+                match w {
+                    Some(w) if w.is_finite() => keywords.push((term, w)),
+                    _ => return Err(err(format!("topic \"{id}\": keyword \"{term}\" needs a numeric weight"))),
+                }
+            }
+            let min_score = t.min_score.unwrap_or(1.0);
+            let weight = t.weight.unwrap_or(1.0);
+            if !(min_score.is_finite() && weight.is_finite() && weight > 0.0) {
+                return Err(err(format!("topic \"{id}\": min_score and weight must be finite numbers, weight above 0")));
+            }
+            self.topics.push(TopicDef {
+                id: TopicId(id),
+                name: t.name,
+                parent: t.parent.map(TopicId),
+                query: t.query.into_inner(),
+                keywords,
+                min_score,
+                weight,
+                origin: Origin { file: file.to_string(), line },
+                query_at,
+            });
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Dictionary> {
+        let mut seen: HashMap<&str, &Origin> = HashMap::new();
+        for e in &self.entities {
+            if let Some(first) = seen.insert(&e.id.0, &e.origin) {
+                return Err(Error::dictionary(&e.origin.file, Some(e.origin.line), format!("duplicate entity id \"{}\" (first defined at {first})", e.id)));
+            }
+        }
+        let mut topic_seen: HashMap<&str, &Origin> = HashMap::new();
+        for t in &self.topics {
+            if let Some(first) = topic_seen.insert(&t.id.0, &t.origin) {
+                return Err(Error::dictionary(&t.origin.file, Some(t.origin.line), format!("duplicate topic id \"{}\" (first defined at {first})", t.id)));
+            }
+        }
+        let mut warnings = self.warnings;
+        for e in &self.entities {
+            let mut keys: HashMap<String, &str> = HashMap::new();
+            for alias in e.aliases.iter().chain(&e.exact_aliases) {
+                let hangul = alias.chars().filter(|&c| crate::normalize::script(c) == crate::normalize::Script::Hangul).count();
+                if alias.chars().count() == 1 && hangul == 1 {
+                    warnings.push(Warning { place: e.origin.to_string(), message: format!("entity \"{}\": one-syllable alias \"{alias}\" matches many unrelated words", e.id) });
+                }
+                if let Some(other) = keys.insert(compact_key(alias), alias) {
+                    if other != alias && !e.exact_aliases.iter().any(|x| x == alias || x == other) {
+                        warnings.push(Warning { place: e.origin.to_string(), message: format!("entity \"{}\": aliases \"{other}\" and \"{alias}\" are the same after normalization", e.id) });
+                    }
+                }
+            }
+        }
+        let warnings = shared_alias_warnings(&self.entities, warnings);
+        Ok(Dictionary { entities: self.entities, topics: self.topics, warnings })
+    }
+}
+
+/// Replaces the "shared alias" warnings with a fresh set for `entities`.
+fn shared_alias_warnings(entities: &[Entity], mut warnings: Vec<Warning>) -> Vec<Warning> {
+    const SHARED: &str = "is also an alias of";
+    warnings.retain(|w| !w.message.contains(SHARED));
+    let mut owner: HashMap<String, usize> = HashMap::new();
+    for (i, e) in entities.iter().enumerate() {
+        for alias in &e.aliases {
+            let key = compact_key(alias);
+            match owner.get(&key) {
+                Some(&j) if j != i => warnings.push(Warning {
+                    place: e.origin.to_string(),
+                    message: format!("alias \"{alias}\" of \"{}\" {SHARED} \"{}\" ({})", e.id, entities[j].id, entities[j].origin),
+                }),
+                Some(_) => {}
+                None => {
+                    owner.insert(key, i);
+                }
+            }
+        }
+    }
+    warnings
+}
+
+/// The comparison key of an alias: normalized, with every space removed.
+pub fn compact_key(alias: &str) -> String {
+    normalize_key(alias).chars().filter(|&c| c != ' ').collect()
+}
+
+fn is_type_word(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase()) && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// Splits a `|`-separated list; an empty element (`a||b`, `a|`) is an error, an empty cell is none.
+fn split_list(cell: &str) -> std::result::Result<Vec<String>, ()> {
+    if cell.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    cell.split('|')
+        .map(|s| {
+            let s = s.trim();
+            if s.is_empty() {
+                Err(())
+            } else {
+                Ok(s.to_string())
+            }
+        })
+        .collect()
+}
+
+fn csv_error_text(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+pub(crate) fn line_col(text: &str, offset: usize) -> (u64, u64) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() as u64 + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "id,type,name,aliases,exact_aliases,requires,excludes,note\n";
+
+    fn load(rows: &str) -> Result<Dictionary> {
+        Dictionary::from_csv_str("entities/t.csv", &format!("{HEADER}{rows}"))
+    }
+
+    #[test]
+    fn parses_rows() {
+        let d = load("naver-cloud,company,네이버클라우드,네이버 클라우드|NAVER Cloud,,,,\nms,company,마이크로소프트,Microsoft,MS,,,\n").unwrap();
+        assert_eq!(d.entities().len(), 2);
+        assert_eq!(d.entities()[0].aliases, ["네이버클라우드", "네이버 클라우드", "NAVER Cloud"]);
+        assert_eq!(d.entities()[1].exact_aliases, ["MS"]);
+        assert_eq!(d.entities()[1].origin.line, 3);
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let cases = [
+            ("a,company,에이,,,,,\na,company,비,,,,,\n", "entities/t.csv:3: duplicate entity id \"a\" (first defined at entities/t.csv:2)"),
+            ("a,company,에이,x||y,,,,\n", "entities/t.csv:2: entity \"a\" has an empty alias"),
+            ("a,Company,에이,,,,,\n", "entities/t.csv:2: entity \"a\" has a malformed type \"Company\" (expected a lowercase word such as company)"),
+            (",company,에이,,,,,\n", "entities/t.csv:2: empty id"),
+            ("a,company,,,,,,\n", "entities/t.csv:2: entity \"a\" has an empty name"),
+            ("a,company,에이,\u{200b},,,,\n", "entities/t.csv:2: entity \"a\" has an alias \"\u{200b}\" that is empty after normalization"),
+        ];
+        for (rows, want) in cases {
+            assert_eq!(load(rows).unwrap_err().to_string(), want);
+        }
+        let err = Dictionary::from_csv_str("e.csv", "id,name\na,b\n").unwrap_err();
+        assert_eq!(err.to_string(), "e.csv:1: missing column \"type\"");
+    }
+
+    #[test]
+    fn warnings() {
+        let d = Dictionary::from_csv_str("e.csv", "id,type,name,aliases,extra\na,place,인도,,x\nb,place,인 도,국,\n").unwrap();
+        let text: Vec<String> = d.warnings().iter().map(|w| w.to_string()).collect();
+        assert!(text.contains(&"e.csv:1: extra columns are ignored: extra".to_string()), "{text:?}");
+        assert!(text.iter().any(|w| w.contains("one-syllable alias \"국\"")), "{text:?}");
+        assert!(text.iter().any(|w| w.contains("alias \"인 도\" of \"b\" is also an alias of \"a\"")), "{text:?}");
+    }
+
+    #[test]
+    fn later_dictionary_wins() {
+        let mut d = load("a,company,에이,,,,,\n").unwrap();
+        d.extend(load("a,person,에이씨,,,,,\nb,place,비,,,,,\n").unwrap());
+        assert_eq!(d.entities().len(), 2);
+        assert_eq!(d.entities()[0].kind, "person");
+    }
+
+    #[test]
+    fn topics_toml() {
+        let text = "[[topic]]\nid = \"ai\"\nname = \"AI\"\nquery = '\"인공지능\" OR AI'\nmin_score = 2\n[topic.keywords]\n\"LLM\" = 2\n";
+        let mut loader = Loader::default();
+        loader.add_file("topics.toml", "topics.toml", text).unwrap();
+        let d = loader.finish().unwrap();
+        let t = &d.topics()[0];
+        assert_eq!(t.query, "\"인공지능\" OR AI");
+        assert_eq!(t.query_at, (4, 10));
+        assert_eq!(t.min_score, 2.0);
+        assert_eq!(t.keywords, [("LLM".to_string(), 2.0)]);
+        let mut loader = Loader::default();
+        let err = loader.add_file("topics.toml", "topics.toml", "[[topic]]\nid = \"x\"\n").unwrap_err();
+        assert!(err.to_string().starts_with("topics.toml"), "{err}");
+    }
+
+    #[test]
+    fn builtin_loads() {
+        let d = Dictionary::builtin().unwrap();
+        assert!(!d.entities().is_empty());
+    }
+}

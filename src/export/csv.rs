@@ -1,0 +1,157 @@
+//! The analysts' CSV files.
+//!
+//! - `mentions.csv`: `article_id,source,date,field,start,end,entity_id,entity_name,type,text,context`
+//! - `articles.csv`: `article_id,source,date,title,entity_count,mention_count,entities,topics,error`
+//!   (`entities` is `id:count` joined by `|`, most mentioned first; `topics` is `id:score`)
+//! - `entities.csv`: `entity_id,entity_name,type,articles,mentions,title_mentions`
+//! - `topics.csv`: `article_id,topic_id,topic_name,score`
+//! - `errors.csv`: `source,line,error`
+//!
+//! With `excel`, every file starts with a UTF-8 BOM (so Excel shows Hangul) and a cell that
+//! starts with `=`, `+`, `-` or `@` (after optional whitespace), other than a plain number,
+//! gets a leading `'`: article text is untrusted input (CSV injection).
+
+use super::{char_offsets, context, field_text, Outcome};
+use crate::tagger::Tagger;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// Header of `mentions.csv`.
+pub const MENTIONS_HEADER: &[&str] = &["article_id", "source", "date", "field", "start", "end", "entity_id", "entity_name", "type", "text", "context"];
+/// Header of `articles.csv`.
+pub const ARTICLES_HEADER: &[&str] = &["article_id", "source", "date", "title", "entity_count", "mention_count", "entities", "topics", "error"];
+/// Header of `entities.csv`.
+pub const ENTITIES_HEADER: &[&str] = &["entity_id", "entity_name", "type", "articles", "mentions", "title_mentions"];
+/// Header of `topics.csv`.
+pub const TOPICS_HEADER: &[&str] = &["article_id", "topic_id", "topic_name", "score"];
+/// Header of `errors.csv`.
+pub const ERRORS_HEADER: &[&str] = &["source", "line", "error"];
+
+/// Makes a cell safe to open in a spreadsheet when `excel` is set.
+pub fn cell(value: &str, excel: bool) -> Cow<'_, str> {
+    if !excel {
+        return Cow::Borrowed(value);
+    }
+    let trimmed = value.trim_start();
+    let risky = trimmed.starts_with(['=', '+', '-', '@']) || value.starts_with(['\t', '\r']);
+    if risky && trimmed.parse::<f64>().is_err() {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+/// Writes one CSV row of cells to `out`.
+pub fn write_row<'a>(out: &mut Vec<u8>, cells: impl IntoIterator<Item = &'a str>, excel: bool) {
+    let mut w = ::csv::WriterBuilder::new().has_headers(false).from_writer(out);
+    let row: Vec<Cow<str>> = cells.into_iter().map(|c| cell(c, excel)).collect();
+    // Writing to a Vec cannot fail.
+    w.write_record(row.iter().map(|c| c.as_ref())).expect("writing CSV to memory");
+    w.flush().expect("writing CSV to memory");
+}
+
+/// Appends the `mentions.csv` rows of one outcome.
+pub fn render_mentions(tagger: &Tagger, outcome: &Outcome, excel: bool, out: &mut Vec<u8>) {
+    let Outcome::Tagged(article, tagged) = outcome else { return };
+    let _ = tagger;
+    let offsets = char_offsets(article, tagged.mentions());
+    let date = article.date.as_deref().unwrap_or("");
+    for (m, (start, end)) in tagged.mentions().iter().zip(offsets) {
+        let e = tagged.entity(m);
+        let (start, end) = (start.to_string(), end.to_string());
+        let ctx = context(field_text(article, m.field), m.span(), 30);
+        write_row(out, [article.id.as_str(), &article.source, date, m.field.as_str(), &start, &end, &e.id.0, &e.name, &e.kind, m.surface(article), &ctx], excel);
+    }
+}
+
+/// Appends the `articles.csv` row of one outcome.
+pub fn render_article(outcome: &Outcome, excel: bool, out: &mut Vec<u8>) {
+    match outcome {
+        Outcome::Failed(err) => {
+            write_row(out, ["", &err.source, "", "", "0", "0", "", "", &err.message], excel);
+        }
+        Outcome::Tagged(article, tagged) => {
+            let entities = tagged.entities();
+            let mut counts: Vec<(&str, usize)> = entities.iter().map(|(e, ms)| (e.id.0.as_str(), ms.len())).collect();
+            counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            let entity_cell = counts.iter().map(|(id, n)| format!("{id}:{n}")).collect::<Vec<_>>().join("|");
+            let topic_cell = tagged.topics().iter().map(|t| format!("{}:{}", t.id, t.score)).collect::<Vec<_>>().join("|");
+            let (ec, mc) = (entities.len().to_string(), tagged.mentions().len().to_string());
+            write_row(out, [article.id.as_str(), &article.source, article.date.as_deref().unwrap_or(""), &article.title, &ec, &mc, &entity_cell, &topic_cell, ""], excel);
+        }
+    }
+}
+
+/// Appends the `topics.csv` rows of one outcome.
+pub fn render_topics(outcome: &Outcome, excel: bool, out: &mut Vec<u8>) {
+    let Outcome::Tagged(article, tagged) = outcome else { return };
+    for t in tagged.topics() {
+        write_row(out, [article.id.as_str(), &t.id.0, &t.name, &t.score.to_string()], excel);
+    }
+}
+
+/// Appends the `errors.csv` row of one outcome.
+pub fn render_error(outcome: &Outcome, excel: bool, out: &mut Vec<u8>) {
+    let Outcome::Failed(err) = outcome else { return };
+    let line = err.line.map(|l| l.to_string()).unwrap_or_default();
+    write_row(out, [err.source.as_str(), &line, &err.message], excel);
+}
+
+/// Totals per entity over a run, for `entities.csv`.
+#[derive(Debug, Default, Clone)]
+pub struct EntityTotals {
+    /// entity index → (articles, mentions, title mentions)
+    counts: HashMap<u32, (u64, u64, u64)>,
+}
+
+impl EntityTotals {
+    /// Adds one outcome's mentions.
+    pub fn add(&mut self, outcome: &Outcome) {
+        let Outcome::Tagged(_, tagged) = outcome else { return };
+        let mut seen: Vec<u32> = Vec::new();
+        for m in tagged.mentions() {
+            let c = self.counts.entry(m.entity).or_default();
+            if !seen.contains(&m.entity) {
+                seen.push(m.entity);
+                c.0 += 1;
+            }
+            c.1 += 1;
+            if m.field == crate::tagger::Field::Title {
+                c.2 += 1;
+            }
+        }
+    }
+
+    /// Writes `entities.csv` rows, most mentioned first (then by id).
+    pub fn render(&self, tagger: &Tagger, excel: bool, out: &mut Vec<u8>) {
+        let entities = tagger.dictionary().entities();
+        let mut rows: Vec<(&u32, &(u64, u64, u64))> = self.counts.iter().collect();
+        rows.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then_with(|| entities[*a.0 as usize].id.cmp(&entities[*b.0 as usize].id)));
+        for (&e, &(articles, mentions, title)) in rows {
+            let entity = &entities[e as usize];
+            write_row(out, [entity.id.0.as_str(), &entity.name, &entity.kind, &articles.to_string(), &mentions.to_string(), &title.to_string()], excel);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralizes_formulas_only_with_excel() {
+        assert_eq!(cell("=HYPERLINK(\"x\")", true), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("  @SUM(A1)", true), "'  @SUM(A1)");
+        assert_eq!(cell("-12.5", true), "-12.5");
+        assert_eq!(cell("+82-2-123", true), "'+82-2-123");
+        assert_eq!(cell("네이버", true), "네이버");
+        assert_eq!(cell("=1+1", false), "=1+1");
+    }
+
+    #[test]
+    fn rows_are_quoted() {
+        let mut out = Vec::new();
+        write_row(&mut out, ["a,b", "say \"hi\"", "줄\n바꿈"], false);
+        assert_eq!(String::from_utf8(out).unwrap(), "\"a,b\",\"say \"\"hi\"\"\",\"줄\n바꿈\"\n");
+    }
+}

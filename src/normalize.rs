@@ -1,0 +1,260 @@
+//! Text normalization shared by articles and dictionaries, with a map back to the original.
+//!
+//! Text and dictionary entries go through the same [`normalize`] so that a dictionary alias
+//! and the text that spells it meet in the same form: NFKC (full-width `ＡＩ` → `ai`,
+//! compatibility jamo composed), Unicode lower-casing, every whitespace run → one space,
+//! zero-width and bidi controls dropped. Every normalized byte remembers the original byte
+//! range it came from, because mentions are reported as spans of the *original* article:
+//! an analyst slicing the text they gave us must get the surface they see.
+
+use std::ops::Range;
+use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::UnicodeNormalization;
+
+/// Normalized text with, for every byte, the byte range of the original text it came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Normalized {
+    text: String,
+    /// For each byte of `text`: start of the original span that produced it.
+    starts: Vec<u32>,
+    /// For each byte of `text`: end of the original span that produced it.
+    ends: Vec<u32>,
+}
+
+impl Normalized {
+    /// The normalized text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Maps a byte range of the normalized text back to a byte range of the original text.
+    ///
+    /// The range must be non-empty and lie on character boundaries of the normalized text.
+    pub fn original_span(&self, span: Range<usize>) -> Range<usize> {
+        debug_assert!(span.start < span.end && span.end <= self.text.len());
+        self.starts[span.start] as usize..self.ends[span.end - 1] as usize
+    }
+
+    /// Re-fills `self` with the normalization of `original`, reusing its buffers.
+    pub fn refill(&mut self, original: &str, fold_case: bool) {
+        self.text.clear();
+        self.starts.clear();
+        self.ends.clear();
+        normalize_into(original, fold_case, self);
+    }
+
+    fn push(&mut self, c: char, from: Range<usize>) {
+        let before = self.text.len();
+        self.text.push(c);
+        for _ in before..self.text.len() {
+            self.starts.push(from.start as u32);
+            self.ends.push(from.end as u32);
+        }
+    }
+}
+
+/// Normalizes `original` (NFKC, case folding, whitespace runs, invisible characters dropped).
+///
+/// ```
+/// let n = hantag::normalize::normalize("ＬＧ  AI연구원\u{200b}은");
+/// assert_eq!(n.as_str(), "lg ai연구원은");
+/// assert_eq!(n.original_span(0..2), 0..6); // full-width letters are 3 bytes each
+/// ```
+pub fn normalize(original: &str) -> Normalized {
+    let mut n = Normalized::default();
+    n.refill(original, true);
+    n
+}
+
+/// Normalizes a short string to its comparison key without keeping an offset map.
+pub fn normalize_key(s: &str) -> String {
+    normalize(s).text
+}
+
+/// Normalizes without case folding, for exact-case comparisons.
+pub fn normalize_keep_case(s: &str) -> String {
+    let mut n = Normalized::default();
+    n.refill(s, false);
+    n.text
+}
+
+/// Characters removed from text: zero-width spaces and joiners, BOM, bidi controls, soft hyphen.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Whitespace and control characters, which all fold to one space.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || (c.is_control() && !is_invisible(c))
+}
+
+/// A character that can combine with what precedes it under NFKC, so it must be normalized
+/// together with its predecessor: combining marks, conjoining jamo vowels and finals, and
+/// compatibility jamo (which NFKC maps to conjoining jamo that may compose).
+fn continues_cluster(c: char) -> bool {
+    (c as u32) >= 0x300
+        && (canonical_combining_class(c) != 0
+            || matches!(c, '\u{1160}'..='\u{11FF}' | '\u{3131}'..='\u{318E}' | '\u{D7B0}'..='\u{D7FF}' | '\u{FFA0}'..='\u{FFDC}'
+                | '\u{3099}' | '\u{309A}' | '\u{FF9E}' | '\u{FF9F}'))
+}
+
+/// Fast path: characters that NFKC and lower-casing leave unchanged and that never combine.
+fn is_stable(c: char, fold_case: bool) -> bool {
+    match c {
+        'a'..='z' | '0'..='9' => true,
+        'A'..='Z' => !fold_case,
+        '\u{AC00}'..='\u{D7A3}' => true,
+        _ => c.is_ascii_punctuation(),
+    }
+}
+
+fn normalize_into(original: &str, fold_case: bool, out: &mut Normalized) {
+    out.text.reserve(original.len());
+    out.starts.reserve(original.len());
+    out.ends.reserve(original.len());
+    let mut pending_space: Option<usize> = None; // original start of a whitespace run
+    let mut chars = original.char_indices().peekable();
+    let mut cluster = String::new();
+    while let Some((i, c)) = chars.next() {
+        let next_continues = chars.peek().is_some_and(|&(_, n)| continues_cluster(n));
+        if is_invisible(c) {
+            continue;
+        }
+        if is_space(c) && !next_continues {
+            pending_space.get_or_insert(i);
+            continue;
+        }
+        if let Some(space_start) = pending_space.take() {
+            if !out.text.is_empty() {
+                out.push(' ', space_start..i);
+            }
+        }
+        if !next_continues && is_stable(c, fold_case) {
+            out.push(c, i..i + c.len_utf8());
+            continue;
+        }
+        // Slow path: the cluster of c and every character that combines with it.
+        cluster.clear();
+        cluster.push(c);
+        let mut end = i + c.len_utf8();
+        while let Some(&(j, n)) = chars.peek() {
+            if !continues_cluster(n) {
+                break;
+            }
+            if !is_invisible(n) {
+                cluster.push(n);
+            }
+            end = j + n.len_utf8();
+            chars.next();
+        }
+        for folded in cluster.nfkc() {
+            if is_invisible(folded) {
+                continue;
+            }
+            if is_space(folded) {
+                // NFKC can produce spaces (e.g. from U+3000 or ideographic forms).
+                if !out.text.is_empty() && !out.text.ends_with(' ') {
+                    out.push(' ', i..end);
+                }
+                continue;
+            }
+            if fold_case && folded.is_uppercase() {
+                for lower in folded.to_lowercase() {
+                    out.push(lower, i..end);
+                }
+            } else {
+                out.push(folded, i..end);
+            }
+        }
+    }
+    // A trailing whitespace run is dropped: normalized text never ends with a space.
+    if out.text.ends_with(' ') {
+        out.text.pop();
+        out.starts.pop();
+        out.ends.pop();
+    }
+}
+
+/// The script class of a character, as the boundary rules see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Script {
+    /// A Hangul syllable or jamo.
+    Hangul,
+    /// A letter of another script or a digit (Latin, Greek, Han, …): Latin-like edges.
+    Alnum,
+    /// Space, punctuation and symbols.
+    Other,
+}
+
+/// Classifies a character for the boundary rules.
+pub fn script(c: char) -> Script {
+    match c {
+        '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}' | '\u{A960}'..='\u{A97F}' | '\u{D7B0}'..='\u{D7FF}' => Script::Hangul,
+        c if c.is_ascii_alphanumeric() => Script::Alnum,
+        c if c.is_ascii() => Script::Other,
+        c if c.is_alphanumeric() => Script::Alnum,
+        _ => Script::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_map(original: &str) {
+        let n = normalize(original);
+        for (i, c) in n.as_str().char_indices() {
+            let span = n.original_span(i..i + c.len_utf8());
+            assert!(original.is_char_boundary(span.start) && original.is_char_boundary(span.end));
+            assert!(span.start < span.end, "{original:?}: empty origin for {c:?}");
+        }
+    }
+
+    #[test]
+    fn table() {
+        let rows = [
+            ("full-width latin", "ＡＩ 반도체", "ai 반도체"),
+            ("case folding", "HyperCLOVA X", "hyperclova x"),
+            ("whitespace runs", "네이버\t\n  클라우드  ", "네이버 클라우드"),
+            ("leading space", "  삼성전자", "삼성전자"),
+            ("zero width", "네이\u{200b}버", "네이버"),
+            ("bidi controls", "\u{202e}LG\u{202c}전자", "lg전자"),
+            ("compatibility jamo stay jamo", "ㅋㅋ", "ᄏᄏ"),
+            ("conjoining jamo compose", "\u{1100}\u{1161}나", "가나"),
+            ("full-width period", "했다．", "했다."),
+            ("ideographic space", "소버린\u{3000}AI", "소버린 ai"),
+            ("combining mark", "Cafe\u{301}", "café"),
+            ("roman numeral", "Ⅱ", "ii"),
+            ("nul is a space", "a\0b", "a b"),
+        ];
+        for (name, input, want) in rows {
+            assert_eq!(normalize(input).as_str(), want, "{name}");
+            check_map(input);
+        }
+    }
+
+    #[test]
+    fn spans_point_into_the_original() {
+        let original = "[서울＝뉴시스]  ＬＧ전자는";
+        let n = normalize(original);
+        let at = n.as_str().find("lg전자").unwrap();
+        let span = n.original_span(at..at + "lg전자".len());
+        assert_eq!(&original[span], "ＬＧ전자");
+    }
+
+    #[test]
+    fn idempotent_on_tricky_input() {
+        for s in ["ㄱㅏ", "\u{1100}\u{1161}\u{11A8}", "İstanbul", "ﬁ", "A\u{0301}\u{0301}", "  \u{200d} ", "👩‍👩‍👧", "ᄀ\u{0300}"] {
+            let once = normalize(s);
+            assert_eq!(normalize(once.as_str()).as_str(), once.as_str(), "{s:?}");
+            check_map(s);
+        }
+    }
+
+    #[test]
+    fn keep_case() {
+        assert_eq!(normalize_keep_case("ＭＳ  오피스"), "MS 오피스");
+    }
+}

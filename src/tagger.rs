@@ -1,0 +1,475 @@
+//! `Tagger`, `TaggerBuilder`, `Worker`: the stages for one article.
+//!
+//! normalize → scan (all overlapping candidates) → validate (boundaries, particles,
+//! morphology, guards) → resolve (longest valid, non-overlapping spans) → topics.
+
+use crate::input::Article;
+use crate::boundary::{self, Left, Right};
+use crate::dictionary::{Dictionary, Entity, EntityId};
+use crate::error::Result;
+use crate::matcher::{Candidate, Matcher, Owner};
+use crate::morph::{Cache, KoDic, KoDicWorker, Morpheme};
+use crate::normalize::{normalize_keep_case, Normalized};
+use crate::topic::{TermHit, TopicScore, TopicSet};
+use std::ops::Range;
+use std::sync::Arc;
+
+/// Whether Hangul boundaries are decided with morphology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Morphology {
+    /// Particle rules only: the fast path.
+    Off,
+    /// ko-dic analyses the words that hold a candidate the particle rules cannot decide.
+    #[default]
+    OnDemand,
+}
+
+/// A field of an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    /// The title.
+    Title,
+    /// The body.
+    Body,
+}
+
+impl Field {
+    /// `title` or `body`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Body => "body",
+        }
+    }
+}
+
+/// One mention of an entity: a byte span of a field of the original article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    /// Index of the entity in the tagger's dictionary.
+    pub entity: u32,
+    /// The field it is in.
+    pub field: Field,
+    /// Byte range in the original field text.
+    pub span: Range<usize>,
+    /// Index of the matched surface form (see [`Tagger::alias_text`]).
+    pub alias: u32,
+}
+
+impl Mention {
+    /// The byte range in the original field text.
+    pub fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+
+    /// The text of the mention as written in `article`.
+    pub fn surface<'a>(&self, article: &'a Article) -> &'a str {
+        let field = match self.field {
+            Field::Title => &article.title,
+            Field::Body => &article.body,
+        };
+        &field[self.span.clone()]
+    }
+}
+
+/// The result of tagging one article: mentions in reading order (title first) and topics.
+#[derive(Debug, Clone)]
+pub struct Tagged {
+    tagger: Tagger,
+    mentions: Vec<Mention>,
+    topics: Vec<TopicScore>,
+}
+
+impl Tagged {
+    /// The mentions, title first, each field in reading order.
+    pub fn mentions(&self) -> &[Mention] {
+        &self.mentions
+    }
+
+    /// The entity a mention refers to.
+    pub fn entity(&self, mention: &Mention) -> &Entity {
+        &self.tagger.inner.dictionary.entities()[mention.entity as usize]
+    }
+
+    /// The topics, highest score first.
+    pub fn topics(&self) -> &[TopicScore] {
+        &self.topics
+    }
+
+    /// The mentioned entities with their mentions, in order of first mention.
+    pub fn entities(&self) -> Vec<(&Entity, Vec<&Mention>)> {
+        let mut order: Vec<u32> = Vec::new();
+        for m in &self.mentions {
+            if !order.contains(&m.entity) {
+                order.push(m.entity);
+            }
+        }
+        order
+            .into_iter()
+            .map(|e| (&self.tagger.inner.dictionary.entities()[e as usize], self.mentions.iter().filter(|m| m.entity == e).collect()))
+            .collect()
+    }
+}
+
+struct Inner {
+    dictionary: Dictionary,
+    matcher: Matcher,
+    topics: TopicSet,
+    kodic: Option<KoDic>,
+    morphology: Morphology,
+    /// Entities that have `requires` terms.
+    has_requires: Vec<bool>,
+    cache_limit: usize,
+}
+
+/// The compiled dictionary: immutable, `Send + Sync`, cheap to clone.
+#[derive(Clone)]
+pub struct Tagger {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Tagger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tagger")
+            .field("entities", &self.inner.dictionary.entities().len())
+            .field("patterns", &self.inner.matcher.pattern_count())
+            .field("morphology", &self.inner.morphology)
+            .finish()
+    }
+}
+
+/// Options for building a [`Tagger`].
+#[derive(Debug, Clone)]
+pub struct TaggerBuilder {
+    morphology: Morphology,
+    guard_common_words: bool,
+    cache_limit: usize,
+}
+
+impl Default for TaggerBuilder {
+    fn default() -> Self {
+        TaggerBuilder { morphology: Morphology::OnDemand, guard_common_words: true, cache_limit: 200_000 }
+    }
+}
+
+/// An alias whose ordinary-word reading is this much cheaper in ko-dic than its proper-noun
+/// reading (or that has no proper-noun reading) is guarded: 사진, 조사, 영화, 지원 are;
+/// 이란, 가나, 인도, 오만 are not.
+const GUARD_MARGIN: i32 = 3000;
+
+impl TaggerBuilder {
+    /// Sets how Hangul boundaries are decided.
+    pub fn morphology(&mut self, morphology: Morphology) -> &mut Self {
+        self.morphology = morphology;
+        self
+    }
+
+    /// Whether aliases that are far more often common words need evidence (default: yes).
+    pub fn guard_common_words(&mut self, yes: bool) -> &mut Self {
+        self.guard_common_words = yes;
+        self
+    }
+
+    /// How many analyses each worker caches before it starts afresh.
+    pub fn cache_limit(&mut self, limit: usize) -> &mut Self {
+        self.cache_limit = limit.max(1);
+        self
+    }
+
+    /// Compiles `dictionary` into a tagger, checking its topic queries.
+    pub fn build(&self, dictionary: Dictionary) -> Result<Tagger> {
+        let topics = TopicSet::compile(dictionary.topics(), dictionary.entities())?;
+        let kodic = if self.morphology == Morphology::OnDemand || self.guard_common_words { Some(KoDic::load()?) } else { None };
+        let guard = |alias: &str| -> bool {
+            match (&kodic, self.guard_common_words) {
+                (Some(k), true) => is_common_word(k, alias),
+                _ => false,
+            }
+        };
+        let matcher = Matcher::compile(dictionary.entities(), topics.terms(), &guard)?;
+        let has_requires = dictionary.entities().iter().map(|e| !e.requires.is_empty()).collect();
+        let kodic = if self.morphology == Morphology::OnDemand { kodic } else { None };
+        Ok(Tagger { inner: Arc::new(Inner { dictionary, matcher, topics, kodic, morphology: self.morphology, has_requires, cache_limit: self.cache_limit }) })
+    }
+}
+
+/// Whether ko-dic reads `alias` as an ordinary word far more readily than as a name.
+pub fn is_common_word(kodic: &KoDic, alias: &str) -> bool {
+    if !alias.chars().all(|c| crate::normalize::script(c) == crate::normalize::Script::Hangul) {
+        return false;
+    }
+    let r = kodic.readings(alias);
+    match (r.common, r.proper) {
+        (Some(common), Some(proper)) => common + GUARD_MARGIN < proper,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+impl Tagger {
+    /// A tagger with the default options (morphology on demand, common-word guard on).
+    pub fn new(dictionary: Dictionary) -> Result<Tagger> {
+        TaggerBuilder::default().build(dictionary)
+    }
+
+    /// Options for building a tagger.
+    pub fn builder() -> TaggerBuilder {
+        TaggerBuilder::default()
+    }
+
+    /// The dictionary it was built from.
+    pub fn dictionary(&self) -> &Dictionary {
+        &self.inner.dictionary
+    }
+
+    /// The compiled topics.
+    pub fn topics(&self) -> &TopicSet {
+        &self.inner.topics
+    }
+
+    /// The dictionary text of surface form `alias` (as in [`Mention::alias`]).
+    pub fn alias_text(&self, alias: u32) -> &str {
+        &self.inner.matcher.surfaces()[alias as usize].text
+    }
+
+    /// Whether the alias with this text of `entity` is guarded as a common word.
+    pub fn guarded_aliases(&self) -> Vec<(&EntityId, &str)> {
+        let entities = self.inner.dictionary.entities();
+        self.inner
+            .matcher
+            .surfaces()
+            .iter()
+            .filter(|s| s.guarded)
+            .filter_map(|s| match s.owner {
+                Owner::Alias(e) => Some((&entities[e as usize].id, s.text.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Number of patterns in the automaton.
+    pub fn pattern_count(&self) -> usize {
+        self.inner.matcher.pattern_count()
+    }
+
+    /// Heap memory of the automaton.
+    pub fn automaton_bytes(&self) -> usize {
+        self.inner.matcher.memory_usage()
+    }
+
+    /// Per-thread state for tagging (analysis cache, buffers).
+    pub fn worker(&self) -> Worker {
+        let cache = self.inner.kodic.as_ref().map(|k| Cache::new(k.worker(), self.inner.cache_limit));
+        Worker { tagger: self.clone(), cache, scratch: Scratch::default() }
+    }
+
+    /// Tags one article (with a throw-away worker; use [`Tagger::worker`] for many).
+    pub fn tag(&self, article: &Article) -> Result<Tagged> {
+        self.worker().tag(article)
+    }
+}
+
+#[derive(Default)]
+struct Scratch {
+    norm: [Normalized; 2],
+    candidates: [Vec<Candidate>; 2],
+    required: Vec<bool>,
+    occupied: Vec<bool>,
+    valid: Vec<(Candidate, u32)>,
+}
+
+/// Per-thread state: the analysis cache and reusable buffers.
+pub struct Worker {
+    tagger: Tagger,
+    cache: Option<Cache<KoDicWorker>>,
+    scratch: Scratch,
+}
+
+impl Worker {
+    /// Cache statistics: (hits, misses).
+    pub fn cache_stats(&self) -> (u64, u64) {
+        self.cache.as_ref().map_or((0, 0), |c| (c.hits, c.misses))
+    }
+
+    /// Tags one article.
+    pub fn tag(&mut self, article: &Article) -> Result<Tagged> {
+        let inner = self.tagger.inner.clone();
+        let surfaces = inner.matcher.surfaces();
+        let s = &mut self.scratch;
+        let fields = [(Field::Title, article.title.as_str()), (Field::Body, article.body.as_str())];
+        for (i, (_, text)) in fields.iter().enumerate() {
+            s.norm[i].refill(text, true);
+            s.candidates[i].clear();
+            inner.matcher.scan(s.norm[i].as_str(), &mut s.candidates[i]);
+        }
+
+        // Context terms anywhere in the article satisfy `requires`.
+        s.required.clear();
+        s.required.resize(inner.has_requires.len(), false);
+        for i in 0..2 {
+            let text = s.norm[i].as_str();
+            for c in &s.candidates[i] {
+                if let Owner::Require(e) = surfaces[c.surface as usize].owner {
+                    if edges_clear(text, c) {
+                        s.required[e as usize] = true;
+                    }
+                }
+            }
+        }
+
+        let mut mentions = Vec::new();
+        let mut term_hits = Vec::new();
+        for (i, &(field, original)) in fields.iter().enumerate() {
+            let norm = &s.norm[i];
+            let text = norm.as_str();
+            let candidates = &s.candidates[i];
+            s.valid.clear();
+            for c in candidates {
+                let surface = &surfaces[c.surface as usize];
+                match surface.owner {
+                    Owner::Alias(e) => {
+                        let e = e as usize;
+                        if inner.has_requires[e] && !s.required[e] {
+                            continue;
+                        }
+                        if excluded(candidates, surfaces, e as u32, c) {
+                            continue;
+                        }
+                        if let Some(key) = &surface.exact_key {
+                            let seen = normalize_keep_case(&original[norm.original_span(c.start as usize..c.end as usize)]).replace(' ', "");
+                            if &seen != key {
+                                continue;
+                            }
+                        }
+                        let evidence = s.required[e] || surface.exact_key.is_some();
+                        if validate(text, c, surface.guarded, evidence, surface.prefix, &mut self.cache) {
+                            s.valid.push((*c, e as u32));
+                        }
+                    }
+                    Owner::Term(t) => {
+                        if validate(text, c, false, true, surface.prefix, &mut self.cache) {
+                            term_hits.push(TermHit { term: t, field, word: word_index(text, c.start as usize) });
+                        }
+                    }
+                    Owner::Exclude(_) | Owner::Require(_) => {}
+                }
+            }
+            // Longest valid span wins; among equals the earlier one, then dictionary order.
+            s.valid.sort_by_key(|(c, e)| (std::cmp::Reverse(c.end - c.start), c.start, *e, c.surface));
+            s.occupied.clear();
+            s.occupied.resize(text.len(), false);
+            let first = mentions.len();
+            for &(c, e) in &s.valid {
+                let range = c.start as usize..c.end as usize;
+                if s.occupied[range.clone()].iter().any(|&o| o) {
+                    continue;
+                }
+                s.occupied[range.clone()].iter_mut().for_each(|o| *o = true);
+                mentions.push(Mention { entity: e, field, span: norm.original_span(range), alias: c.surface });
+            }
+            mentions[first..].sort_by_key(|m| m.span.start);
+        }
+        term_hits.sort_by_key(|h| (h.field, h.word, h.term));
+        term_hits.dedup();
+        let topics = inner.topics.score(&term_hits, &mentions, inner.dictionary.entities());
+        Ok(Tagged { tagger: self.tagger.clone(), mentions, topics })
+    }
+}
+
+/// Whether the candidate's Latin/digit edges are clear (no morphology, no particles).
+fn edges_clear(text: &str, c: &Candidate) -> bool {
+    boundary::left_edge(text, c.start as usize) != Left::Reject && boundary::right_edge(text, c.end as usize) != Right::Reject
+}
+
+/// Whether an exclusion phrase of entity `e` overlaps the candidate.
+fn excluded(candidates: &[Candidate], surfaces: &[crate::matcher::Surface], e: u32, c: &Candidate) -> bool {
+    candidates.iter().any(|x| surfaces[x.surface as usize].owner == Owner::Exclude(e) && x.start < c.end && c.start < x.end)
+}
+
+/// The number of spaces before byte `at` (normalized text has single spaces).
+fn word_index(text: &str, at: usize) -> u32 {
+    text.as_bytes()[..at].iter().filter(|&&b| b == b' ').count() as u32
+}
+
+/// Decides whether a candidate is a mention (or a valid term occurrence).
+fn validate(text: &str, c: &Candidate, guarded: bool, evidence: bool, prefix: bool, cache: &mut Option<Cache<KoDicWorker>>) -> bool {
+    let (start, end) = (c.start as usize, c.end as usize);
+    let left = boundary::left_edge(text, start);
+    if left == Left::Reject {
+        return false;
+    }
+    let right = if prefix { Right::Ok } else { boundary::right_edge(text, end) };
+    let rest = match &right {
+        Right::Reject => return false,
+        Right::Ok => None,
+        Right::Rest(r) => Some(r.clone()),
+    };
+    if let Some(r) = &rest {
+        if boundary::verb_follows_hago(text, r.clone()) {
+            return false;
+        }
+    }
+    let mid_word = left == Left::MidWord;
+    let rest_safe = rest.as_ref().is_none_or(|r| boundary::is_particle_rest(&text[r.clone()], true));
+    let needs_evidence = guarded && !evidence;
+    let Some(cache) = cache else {
+        // Particle rules only: no compound boundaries, no proper-noun evidence.
+        return !mid_word && !needs_evidence && rest.is_none_or(|r| boundary::is_particle_rest(&text[r], false));
+    };
+    if !mid_word && rest_safe && !needs_evidence {
+        return true;
+    }
+    let window = context_window(text, start, end);
+    let Ok(morphemes) = cache.get(&text[window.clone()]) else {
+        return !mid_word && !needs_evidence && rest.is_none_or(|r| boundary::is_particle_rest(&text[r], false));
+    };
+    let shift = |r: Range<usize>| r.start - window.start..r.end - window.start;
+    let reading = boundary::read_span(&morphemes as &[Morpheme], shift(start..end), rest.map(shift), mid_word, &text[window]);
+    reading.valid && (!needs_evidence || reading.proper)
+}
+
+/// The text morphology reads for a candidate: its word with the word before and after,
+/// because a word alone is sometimes misread (가나와 alone reads as 가/JKS 나와/VV).
+fn context_window(text: &str, start: usize, end: usize) -> Range<usize> {
+    const REACH: usize = 48;
+    let bytes = text.as_bytes();
+    let word_start = text[..start].rfind(' ').map_or(0, |i| i + 1);
+    let word_end = text[end..].find(' ').map_or(text.len(), |i| end + i);
+    let mut from = word_start;
+    if from > 0 {
+        from = text[..from - 1].rfind(' ').map_or(0, |i| i + 1);
+    }
+    let mut to = word_end;
+    if to < bytes.len() {
+        to = text[to + 1..].find(' ').map_or(text.len(), |i| to + 1 + i);
+    }
+    // Very long "words" (URLs, runs without spaces) are cut around the candidate.
+    let mut from = from.max(start.saturating_sub(REACH));
+    let mut to = to.min(end + REACH);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    from..to
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tagger_is_send_sync_clone() {
+        fn bounds<T: Send + Sync + Clone>() {}
+        bounds::<Tagger>();
+    }
+
+    #[test]
+    fn window() {
+        let t = "서울 강남구 네이버 스퀘어에서 열린";
+        let s = t.find("네이버").unwrap();
+        let w = context_window(t, s, s + "네이버".len());
+        assert_eq!(&t[w], "강남구 네이버 스퀘어에서");
+    }
+}
