@@ -71,7 +71,13 @@ pub trait Sink: Send {
 pub type Progress<'a> = dyn FnMut(u64, u64) + 'a;
 
 /// Tags every article of `inputs` into `sink`; returns the counts.
-pub fn run<S: Sink + Sync>(tagger: &Tagger, inputs: &[PathBuf], opts: &BatchOptions, sink: &mut S, progress: &mut Progress) -> std::io::Result<Summary> {
+pub fn run<S: Sink + Sync>(
+    tagger: &Tagger,
+    inputs: &[PathBuf],
+    opts: &BatchOptions,
+    sink: &mut S,
+    progress: &mut Progress,
+) -> std::io::Result<Summary> {
     let started = Instant::now();
     let (paths, walk_errors) = expand_inputs(inputs);
     let mut summary = Summary { files: paths.len() as u64, ..Summary::default() };
@@ -93,7 +99,9 @@ pub fn run<S: Sink + Sync>(tagger: &Tagger, inputs: &[PathBuf], opts: &BatchOpti
             for record in errors.chain(records) {
                 chunk.push(record);
                 if chunk.len() >= chunk_size {
-                    if stop.load(Ordering::Relaxed) || tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size))).is_err() {
+                    if stop.load(Ordering::Relaxed)
+                        || tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size))).is_err()
+                    {
                         return;
                     }
                 }
@@ -158,7 +166,11 @@ fn tag_record(worker: &mut Worker, record: Record, opts: &ReadOptions) -> Outcom
         Err(err) => Outcome::Failed(err),
         Ok(article) => match worker.tag(&article) {
             Ok(tagged) => Outcome::Tagged(article, tagged),
-            Err(e) => Outcome::Failed(InputError { source: article.source.clone(), line: None, message: format!("article \"{}\": {e}", article.id) }),
+            Err(e) => Outcome::Failed(InputError {
+                source: article.source.clone(),
+                line: None,
+                message: format!("article \"{}\": {e}", article.id),
+            }),
         },
     }
 }

@@ -62,7 +62,8 @@ pub struct DictArgs {
 impl DictArgs {
     /// Loads and merges the named dictionaries.
     pub fn load(&self) -> hantag::Result<Dictionary> {
-        let names: Vec<&str> = if self.dicts.is_empty() { vec!["builtin"] } else { self.dicts.iter().map(String::as_str).collect() };
+        let names: Vec<&str> =
+            if self.dicts.is_empty() { vec!["builtin"] } else { self.dicts.iter().map(String::as_str).collect() };
         let mut merged: Option<Dictionary> = None;
         for name in names {
             let d = if name == "builtin" { Dictionary::builtin()? } else { Dictionary::from_path(name)? };

@@ -141,7 +141,9 @@ impl Dictionary {
             return loader.finish();
         }
         if !path.is_dir() {
-            return Err(Error::new(crate::ErrorKind::Io, "no such dictionary file or directory").at(path.display().to_string()));
+            return Err(
+                Error::new(crate::ErrorKind::Io, "no such dictionary file or directory").at(path.display().to_string())
+            );
         }
         let entity_dir = if path.join("entities").is_dir() { path.join("entities") } else { path.to_path_buf() };
         let mut files: Vec<PathBuf> = std::fs::read_dir(&entity_dir)
@@ -187,7 +189,8 @@ impl Dictionary {
                 None => self.entities.push(entity),
             }
         }
-        let topic_ids: HashMap<TopicId, usize> = self.topics.iter().enumerate().map(|(i, t)| (t.id.clone(), i)).collect();
+        let topic_ids: HashMap<TopicId, usize> =
+            self.topics.iter().enumerate().map(|(i, t)| (t.id.clone(), i)).collect();
         for topic in other.topics {
             match topic_ids.get(&topic.id) {
                 Some(&i) => self.topics[i] = topic,
@@ -223,7 +226,11 @@ fn read_text(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read dictionary", e))?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     String::from_utf8(bytes.to_vec()).map_err(|e| {
-        Error::dictionary(&path.display().to_string(), None, format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+        Error::dictionary(
+            &path.display().to_string(),
+            None,
+            format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+        )
     })
 }
 
@@ -248,10 +255,8 @@ impl Loader {
 
     fn add_entities(&mut self, file: &str, text: &str) -> Result<()> {
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
-        let headers = reader
-            .headers()
-            .map_err(|e| Error::dictionary(file, Some(1), format!("unreadable header: {e}")))?
-            .clone();
+        let headers =
+            reader.headers().map_err(|e| Error::dictionary(file, Some(1), format!("unreadable header: {e}")))?.clone();
         let column = |name: &str| headers.iter().position(|h| h.trim() == name);
         let [id_col, type_col, name_col] = ["id", "type", "name"].map(column);
         for (col, name) in [(id_col, "id"), (type_col, "type"), (name_col, "name")] {
@@ -262,10 +267,14 @@ impl Loader {
         let (id_col, type_col, name_col) = (id_col.unwrap_or(0), type_col.unwrap_or(0), name_col.unwrap_or(0));
         let extra: Vec<&str> = headers.iter().filter(|h| !ENTITY_COLUMNS.contains(&h.trim())).collect();
         if !extra.is_empty() {
-            self.warnings.push(Warning { place: format!("{file}:1"), message: format!("extra columns are ignored: {}", extra.join(", ")) });
+            self.warnings.push(Warning {
+                place: format!("{file}:1"),
+                message: format!("extra columns are ignored: {}", extra.join(", ")),
+            });
         }
         let list_col = |name: &str| column(name);
-        let [aliases_col, exact_col, requires_col, excludes_col] = ["aliases", "exact_aliases", "requires", "excludes"].map(list_col);
+        let [aliases_col, exact_col, requires_col, excludes_col] =
+            ["aliases", "exact_aliases", "requires", "excludes"].map(list_col);
         for row in reader.records() {
             let row = row.map_err(|e| {
                 let line = e.position().map(|p| p.line());
@@ -289,7 +298,9 @@ impl Loader {
                 return Err(err(format!("entity \"{id}\" has an empty type")));
             }
             if !is_type_word(kind) {
-                return Err(err(format!("entity \"{id}\" has a malformed type \"{kind}\" (expected a lowercase word such as company)")));
+                return Err(err(format!(
+                    "entity \"{id}\" has a malformed type \"{kind}\" (expected a lowercase word such as company)"
+                )));
             }
             let name = get(name_col);
             if name.is_empty() {
@@ -306,7 +317,9 @@ impl Loader {
             let excludes = list(excludes_col, "excludes phrase")?;
             for alias in aliases.iter().chain(&exact_aliases) {
                 if compact_key(alias).is_empty() {
-                    return Err(err(format!("entity \"{id}\" has an alias \"{alias}\" that is empty after normalization")));
+                    return Err(err(format!(
+                        "entity \"{id}\" has an alias \"{alias}\" that is empty after normalization"
+                    )));
                 }
             }
             self.entities.push(Entity {
@@ -358,7 +371,8 @@ impl Loader {
             }
             // The query's first character: one past the opening quote (or three for `'''`).
             let span = t.query.span();
-            let quote = if text[span.start..].starts_with("'''") || text[span.start..].starts_with("\"\"\"") { 3 } else { 1 };
+            let quote =
+                if text[span.start..].starts_with("'''") || text[span.start..].starts_with("\"\"\"") { 3 } else { 1 };
             let query_at = line_col(text, span.start + quote);
             let mut keywords = Vec::new();
             for (term, weight) in t.keywords {
@@ -371,7 +385,9 @@ impl Loader {
             let min_score = t.min_score.unwrap_or(1.0);
             let weight = t.weight.unwrap_or(1.0);
             if !(min_score.is_finite() && weight.is_finite() && weight > 0.0) {
-                return Err(err(format!("topic \"{id}\": min_score and weight must be finite numbers, weight above 0")));
+                return Err(err(format!(
+                    "topic \"{id}\": min_score and weight must be finite numbers, weight above 0"
+                )));
             }
             self.topics.push(TopicDef {
                 id: TopicId(id),
@@ -392,26 +408,47 @@ impl Loader {
         let mut seen: HashMap<&str, &Origin> = HashMap::new();
         for e in &self.entities {
             if let Some(first) = seen.insert(&e.id.0, &e.origin) {
-                return Err(Error::dictionary(&e.origin.file, Some(e.origin.line), format!("duplicate entity id \"{}\" (first defined at {first})", e.id)));
+                return Err(Error::dictionary(
+                    &e.origin.file,
+                    Some(e.origin.line),
+                    format!("duplicate entity id \"{}\" (first defined at {first})", e.id),
+                ));
             }
         }
         let mut topic_seen: HashMap<&str, &Origin> = HashMap::new();
         for t in &self.topics {
             if let Some(first) = topic_seen.insert(&t.id.0, &t.origin) {
-                return Err(Error::dictionary(&t.origin.file, Some(t.origin.line), format!("duplicate topic id \"{}\" (first defined at {first})", t.id)));
+                return Err(Error::dictionary(
+                    &t.origin.file,
+                    Some(t.origin.line),
+                    format!("duplicate topic id \"{}\" (first defined at {first})", t.id),
+                ));
             }
         }
         let mut warnings = self.warnings;
         for e in &self.entities {
             let mut keys: HashMap<String, &str> = HashMap::new();
             for alias in e.aliases.iter().chain(&e.exact_aliases) {
-                let hangul = alias.chars().filter(|&c| crate::normalize::script(c) == crate::normalize::Script::Hangul).count();
+                let hangul =
+                    alias.chars().filter(|&c| crate::normalize::script(c) == crate::normalize::Script::Hangul).count();
                 if alias.chars().count() == 1 && hangul == 1 {
-                    warnings.push(Warning { place: e.origin.to_string(), message: format!("entity \"{}\": one-syllable alias \"{alias}\" matches many unrelated words", e.id) });
+                    warnings.push(Warning {
+                        place: e.origin.to_string(),
+                        message: format!(
+                            "entity \"{}\": one-syllable alias \"{alias}\" matches many unrelated words",
+                            e.id
+                        ),
+                    });
                 }
                 if let Some(other) = keys.insert(compact_key(alias), alias) {
                     if other != alias && !e.exact_aliases.iter().any(|x| x == alias || x == other) {
-                        warnings.push(Warning { place: e.origin.to_string(), message: format!("entity \"{}\": aliases \"{other}\" and \"{alias}\" are the same after normalization", e.id) });
+                        warnings.push(Warning {
+                            place: e.origin.to_string(),
+                            message: format!(
+                                "entity \"{}\": aliases \"{other}\" and \"{alias}\" are the same after normalization",
+                                e.id
+                            ),
+                        });
                     }
                 }
             }
@@ -432,7 +469,10 @@ fn shared_alias_warnings(entities: &[Entity], mut warnings: Vec<Warning>) -> Vec
             match owner.get(&key) {
                 Some(&j) if j != i => warnings.push(Warning {
                     place: e.origin.to_string(),
-                    message: format!("alias \"{alias}\" of \"{}\" {SHARED} \"{}\" ({})", e.id, entities[j].id, entities[j].origin),
+                    message: format!(
+                        "alias \"{alias}\" of \"{}\" {SHARED} \"{}\" ({})",
+                        e.id, entities[j].id, entities[j].origin
+                    ),
                 }),
                 Some(_) => {}
                 None => {
@@ -451,7 +491,8 @@ pub fn compact_key(alias: &str) -> String {
 
 fn is_type_word(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase()) && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
 /// Splits a `|`-separated list; an empty element (`a||b`, `a|`) is an error, an empty cell is none.
@@ -524,7 +565,8 @@ mod tests {
 
     #[test]
     fn warnings() {
-        let d = Dictionary::from_csv_str("e.csv", "id,type,name,aliases,extra\na,place,인도,,x\nb,place,인 도,국,\n").unwrap();
+        let d = Dictionary::from_csv_str("e.csv", "id,type,name,aliases,extra\na,place,인도,,x\nb,place,인 도,국,\n")
+            .unwrap();
         let text: Vec<String> = d.warnings().iter().map(|w| w.to_string()).collect();
         assert!(text.contains(&"e.csv:1: extra columns are ignored: extra".to_string()), "{text:?}");
         assert!(text.iter().any(|w| w.contains("one-syllable alias \"국\"")), "{text:?}");

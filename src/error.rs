@@ -44,9 +44,7 @@ impl Error {
     /// An I/O error on `path`; the io error itself is kept as the source.
     pub fn io(path: impl Into<PathBuf>, what: &str, err: std::io::Error) -> Self {
         let path = path.into();
-        Error::new(ErrorKind::Io, format!("{what}: {err}"))
-            .at(path.display().to_string())
-            .with_source(err)
+        Error::new(ErrorKind::Io, format!("{what}: {err}")).at(path.display().to_string()).with_source(err)
     }
 
     /// Sets where the error happened (a file, `file:line`, or a value).

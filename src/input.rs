@@ -63,12 +63,7 @@ pub struct Article {
 impl Article {
     /// Creates an article with an empty source and no date or URL.
     pub fn new(id: impl Into<String>, title: impl Into<String>, body: impl Into<String>) -> Self {
-        Article {
-            id: id.into(),
-            title: title.into(),
-            body: body.into(),
-            ..Article::default()
-        }
+        Article { id: id.into(), title: title.into(), body: body.into(), ..Article::default() }
     }
 }
 
@@ -85,11 +80,7 @@ pub struct InputError {
 
 impl InputError {
     fn new(source: impl Into<String>, line: Option<u64>, message: impl Into<String>) -> Self {
-        InputError {
-            source: source.into(),
-            line,
-            message: message.into(),
-        }
+        InputError { source: source.into(), line, message: message.into() }
     }
 }
 
@@ -142,10 +133,7 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions {
-            fields: FieldNames::default(),
-            max_file_bytes: 64 * MIB,
-        }
+        ReadOptions { fields: FieldNames::default(), max_file_bytes: 64 * MIB }
     }
 }
 
@@ -191,12 +179,9 @@ impl Record {
             Record::Article(article) => Ok(article),
             Record::Error(error) => Err(error),
             Record::Text { source, bytes } => parse_text(source, bytes),
-            Record::Line {
-                source,
-                line,
-                text,
-                format: LineFormat::Jsonl,
-            } => parse_jsonl_line(source, line, &text, &opts.fields),
+            Record::Line { source, line, text, format: LineFormat::Jsonl } => {
+                parse_jsonl_line(source, line, &text, &opts.fields)
+            }
         }
     }
 }
@@ -238,11 +223,7 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> (Vec<InputPath>, Vec<InputError>) {
         match fs::metadata(input) {
             Ok(meta) if meta.is_dir() => walk(input, &mut files, &mut errors),
             Ok(_) => files.push(input.clone()),
-            Err(e) => errors.push(InputError::new(
-                input.display().to_string(),
-                None,
-                describe_io(&e),
-            )),
+            Err(e) => errors.push(InputError::new(input.display().to_string(), None, describe_io(&e))),
         }
     }
     files.sort();
@@ -258,11 +239,7 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> (Vec<InputPath>, Vec<InputError>) {
 /// Adds the article files under `dir` to `files`, depth first in path order.
 fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
     let dir_error = |e: &io::Error| {
-        InputError::new(
-            dir.display().to_string(),
-            None,
-            format!("cannot read directory: {}", describe_io(e)),
-        )
+        InputError::new(dir.display().to_string(), None, format!("cannot read directory: {}", describe_io(e)))
     };
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -284,11 +261,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
         let file_type = match child.file_type() {
             Ok(file_type) => file_type,
             Err(e) => {
-                errors.push(InputError::new(
-                    path.display().to_string(),
-                    None,
-                    describe_io(&e),
-                ));
+                errors.push(InputError::new(path.display().to_string(), None, describe_io(&e)));
                 continue;
             }
         };
@@ -298,11 +271,9 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
             // Not following links keeps the walk free of cycles and inside the tree the user
             // named; a skipped directory link is reported so that nothing vanishes unnoticed.
             match fs::metadata(&path) {
-                Ok(meta) if meta.is_dir() => errors.push(InputError::new(
-                    path.display().to_string(),
-                    None,
-                    "symbolic link not followed",
-                )),
+                Ok(meta) if meta.is_dir() => {
+                    errors.push(InputError::new(path.display().to_string(), None, "symbolic link not followed"))
+                }
                 Ok(meta) => {
                     if meta.is_file() && has_article_extension(&path) {
                         files.push(path);
@@ -327,11 +298,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
 fn has_article_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|ext| ext.to_str())
-        .is_some_and(|ext| {
-            ARTICLE_EXTENSIONS
-                .iter()
-                .any(|known| ext.eq_ignore_ascii_case(known))
-        })
+        .is_some_and(|ext| ARTICLE_EXTENSIONS.iter().any(|known| ext.eq_ignore_ascii_case(known)))
 }
 
 /// Streams the records of one input; nothing is read until the first record is asked for.
@@ -347,9 +314,7 @@ pub fn read_input(path: &InputPath, opts: &ReadOptions) -> Box<dyn Iterator<Item
             std::iter::once_with(move || -> Box<dyn Iterator<Item = Record> + Send> {
                 let reader = BufReader::with_capacity(READ_BUFFER_BYTES, io::stdin());
                 match line_reader(reader) {
-                    Ok(reader) => {
-                        Box::new(JsonLines::new("-".to_string(), reader, max_bytes, false))
-                    }
+                    Ok(reader) => Box::new(JsonLines::new("-".to_string(), reader, max_bytes, false)),
                     Err(e) => single_error("-", format!("cannot read: {}", describe_io(&e))),
                 }
             })
@@ -388,16 +353,10 @@ impl FileFormat {
 }
 
 fn single_error(source: &str, message: String) -> Box<dyn Iterator<Item = Record> + Send> {
-    Box::new(std::iter::once(Record::Error(InputError::new(
-        source, None, message,
-    ))))
+    Box::new(std::iter::once(Record::Error(InputError::new(source, None, message))))
 }
 
-fn read_file(
-    path: &Path,
-    fields: &FieldNames,
-    max_bytes: u64,
-) -> Box<dyn Iterator<Item = Record> + Send> {
+fn read_file(path: &Path, fields: &FieldNames, max_bytes: u64) -> Box<dyn Iterator<Item = Record> + Send> {
     let source = path.display().to_string();
     let meta = match fs::metadata(path) {
         Ok(meta) => meta,
@@ -437,9 +396,7 @@ fn read_file(
             Err(message) => single_error(&source, message),
         },
         // JSONL returned above; it is listed here only to keep the match exhaustive.
-        FileFormat::Text | FileFormat::Jsonl => {
-            Box::new(std::iter::once(Record::Text { source, bytes }))
-        }
+        FileFormat::Text | FileFormat::Jsonl => Box::new(std::iter::once(Record::Text { source, bytes })),
     }
 }
 
@@ -447,8 +404,7 @@ fn read_file(
 fn read_bounded(file: File, size_hint: u64, max_bytes: u64) -> io::Result<Option<Vec<u8>>> {
     let capacity = usize::try_from(size_hint.min(max_bytes)).unwrap_or(0);
     let mut bytes = Vec::with_capacity(capacity);
-    file.take(max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)?;
+    file.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max_bytes {
         return Ok(None);
     }
@@ -482,10 +438,7 @@ fn describe_io(error: &io::Error) -> String {
 }
 
 fn file_stem(source: &str) -> String {
-    Path::new(source)
-        .file_stem()
-        .map(|stem| stem.to_string_lossy().into_owned())
-        .unwrap_or_else(|| source.to_string())
+    Path::new(source).file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_else(|| source.to_string())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -506,21 +459,14 @@ fn decode(mut bytes: Vec<u8>) -> Result<String, String> {
         let text = decode_utf16(encoding, &bytes)?;
         if let Some(at) = text.find('\0') {
             let units = text[..at].encode_utf16().count();
-            return Err(format!(
-                "file is binary (NUL byte at offset {})",
-                2 + 2 * units
-            ));
+            return Err(format!("file is binary (NUL byte at offset {})", 2 + 2 * units));
         }
         return Ok(text);
     }
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return Err(format!("file is binary (NUL byte at offset {at})"));
     }
-    let bom = if bytes.starts_with(UTF8_BOM) {
-        UTF8_BOM.len()
-    } else {
-        0
-    };
+    let bom = if bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
     bytes.drain(..bom);
     decode_utf8_or_legacy(bytes).map_err(|at| format!("invalid UTF-8 at byte offset {}", at + bom))
 }
@@ -560,17 +506,15 @@ fn decode_utf16(encoding: &'static Encoding, bytes: &[u8]) -> Result<String, Str
     // Only called when `utf16_bom` matched, so the two BOM bytes are there.
     let body = &bytes[2..];
     let mut decoder = encoding.new_decoder_without_bom_handling();
-    let capacity = decoder
-        .max_utf8_buffer_length_without_replacement(body.len())
-        .unwrap_or(body.len().saturating_mul(2));
+    let capacity =
+        decoder.max_utf8_buffer_length_without_replacement(body.len()).unwrap_or(body.len().saturating_mul(2));
     let mut text = String::with_capacity(capacity);
     let (result, read) = decoder.decode_to_string_without_replacement(body, &mut text, true);
     match result {
         DecoderResult::InputEmpty => Ok(text),
-        DecoderResult::Malformed(bad, after) => Err(format!(
-            "invalid UTF-16 at byte offset {}",
-            2 + read - usize::from(after) - usize::from(bad)
-        )),
+        DecoderResult::Malformed(bad, after) => {
+            Err(format!("invalid UTF-16 at byte offset {}", 2 + read - usize::from(after) - usize::from(bad)))
+        }
         // The capacity above is the decoder's own worst case, so the output cannot fill up.
         DecoderResult::OutputFull => Err("invalid UTF-16".to_string()),
     }
@@ -584,10 +528,7 @@ fn decode_utf16(encoding: &'static Encoding, bytes: &[u8]) -> Result<String, Str
 fn line_reader<R: BufRead + Send + 'static>(mut reader: R) -> io::Result<Box<dyn BufRead + Send>> {
     let utf16 = utf16_bom(reader.fill_buf()?).is_some();
     if utf16 {
-        Ok(Box::new(BufReader::with_capacity(
-            READ_BUFFER_BYTES,
-            Utf16Reader::new(reader),
-        )))
+        Ok(Box::new(BufReader::with_capacity(READ_BUFFER_BYTES, Utf16Reader::new(reader))))
     } else {
         Ok(Box::new(reader))
     }
@@ -612,12 +553,7 @@ enum LineRead {
 }
 
 impl JsonLines {
-    fn new(
-        source: String,
-        reader: Box<dyn BufRead + Send>,
-        max_line_bytes: u64,
-        report_empty: bool,
-    ) -> Self {
+    fn new(source: String, reader: Box<dyn BufRead + Send>, max_line_bytes: u64, report_empty: bool) -> Self {
         JsonLines {
             source,
             reader,
@@ -639,9 +575,7 @@ impl JsonLines {
     fn read_line(&mut self) -> io::Result<LineRead> {
         self.buf.clear();
         let limit = self.max_line_bytes.saturating_add(1);
-        let n = (&mut self.reader)
-            .take(limit)
-            .read_until(b'\n', &mut self.buf)?;
+        let n = (&mut self.reader).take(limit).read_until(b'\n', &mut self.buf)?;
         if n == 0 {
             return Ok(LineRead::Eof);
         }
@@ -706,11 +640,7 @@ impl Iterator for JsonLines {
                     if self.buf.last() == Some(&b'\r') {
                         self.buf.pop();
                     }
-                    let bom = if self.line == 1 && self.buf.starts_with(UTF8_BOM) {
-                        UTF8_BOM.len()
-                    } else {
-                        0
-                    };
+                    let bom = if self.line == 1 && self.buf.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
                     if self.buf[bom..].iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
@@ -728,10 +658,7 @@ impl Iterator for JsonLines {
                             text,
                             format: LineFormat::Jsonl,
                         },
-                        Err(at) => self.error(
-                            Some(self.line),
-                            format!("invalid UTF-8 at byte offset {}", at + bom),
-                        ),
+                        Err(at) => self.error(Some(self.line), format!("invalid UTF-8 at byte offset {}", at + bom)),
                     });
                 }
             }
@@ -813,32 +740,21 @@ impl<R: Read> Read for Utf16Reader<R> {
                 DecoderResult::OutputFull => {}
                 DecoderResult::Malformed(bad, after) => {
                     let at = self.offset - usize::from(after) - usize::from(bad);
-                    self.error = Some(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!("invalid UTF-16 at byte offset {at}"),
-                    ));
+                    self.error =
+                        Some(io::Error::new(io::ErrorKind::InvalidData, format!("invalid UTF-16 at byte offset {at}")));
                 }
             }
         }
     }
 }
 
-fn parse_jsonl_line(
-    source: String,
-    line: u64,
-    text: &str,
-    fields: &FieldNames,
-) -> Result<Article, InputError> {
+fn parse_jsonl_line(source: String, line: u64, text: &str, fields: &FieldNames) -> Result<Article, InputError> {
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
         Err(e) => return Err(InputError::new(source, Some(line), json_error_message(&e))),
     };
     let Value::Object(object) = value else {
-        return Err(InputError::new(
-            source,
-            Some(line),
-            "record is not a JSON object",
-        ));
+        return Err(InputError::new(source, Some(line), "record is not a JSON object"));
     };
     let default_id = || format!("{}:{line}", file_stem(&source));
     match article_from_object(object, fields, default_id) {
@@ -873,11 +789,7 @@ fn article_from_object(
         Some(_) => return Err(format!("field \"{}\" is not a string or number", fields.id)),
     };
     let title = optional_string(&mut object, &fields.title)?;
-    let body_field = fields.body.iter().find(|name| {
-        object
-            .get(name.as_str())
-            .is_some_and(|value| !value.is_null())
-    });
+    let body_field = fields.body.iter().find(|name| object.get(name.as_str()).is_some_and(|value| !value.is_null()));
     let body = match body_field {
         Some(name) => optional_string(&mut object, name)?,
         None => None,
@@ -894,14 +806,7 @@ fn article_from_object(
         Some(_) => return Err(format!("field \"{}\" is not a string", fields.date)),
     };
     let url = optional_string(&mut object, &fields.url)?;
-    Ok(Article {
-        id,
-        source: String::new(),
-        title,
-        body,
-        date,
-        url,
-    })
+    Ok(Article { id, source: String::new(), title, body, date, url })
 }
 
 fn optional_string(object: &mut Map<String, Value>, name: &str) -> Result<Option<String>, String> {
@@ -917,9 +822,7 @@ fn optional_string(object: &mut Map<String, Value>, name: &str) -> Result<Option
 
 /// Parses a `.json` file holding one object or an array of objects.
 fn json_records(source: &str, text: &str, fields: &FieldNames) -> Vec<Record> {
-    let error = |line: Option<u64>, message: String| {
-        vec![Record::Error(InputError::new(source, line, message))]
-    };
+    let error = |line: Option<u64>, message: String| vec![Record::Error(InputError::new(source, line, message))];
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
         Err(e) => return error(Some(e.line() as u64), json_error_message(&e)),
@@ -934,9 +837,7 @@ fn json_records(source: &str, text: &str, fields: &FieldNames) -> Vec<Record> {
     };
     match value {
         // One object is one article, named after its file like a text article.
-        Value::Object(object) => vec![with_source(article_from_object(object, fields, || {
-            stem.clone()
-        }))],
+        Value::Object(object) => vec![with_source(article_from_object(object, fields, || stem.clone()))],
         Value::Array(items) if items.is_empty() => error(None, "file has no records".to_string()),
         Value::Array(items) => items
             .into_iter()
@@ -944,18 +845,13 @@ fn json_records(source: &str, text: &str, fields: &FieldNames) -> Vec<Record> {
             .map(|(index, item)| {
                 let number = index + 1;
                 with_source(match item {
-                    Value::Object(object) => {
-                        article_from_object(object, fields, || format!("{stem}:{number}"))
-                            .map_err(|message| format!("record {number}: {message}"))
-                    }
+                    Value::Object(object) => article_from_object(object, fields, || format!("{stem}:{number}"))
+                        .map_err(|message| format!("record {number}: {message}")),
                     _ => Err(format!("record {number} is not a JSON object")),
                 })
             })
             .collect(),
-        _ => error(
-            None,
-            "JSON file holds neither an object nor an array of objects".to_string(),
-        ),
+        _ => error(None, "JSON file holds neither an object nor an array of objects".to_string()),
     }
 }
 
@@ -971,15 +867,9 @@ struct Columns {
     url: Option<usize>,
 }
 
-fn csv_records(
-    source: String,
-    text: String,
-    fields: &FieldNames,
-) -> Box<dyn Iterator<Item = Record> + Send> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(io::Cursor::new(text.into_bytes()));
+fn csv_records(source: String, text: String, fields: &FieldNames) -> Box<dyn Iterator<Item = Record> + Send> {
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(io::Cursor::new(text.into_bytes()));
     let headers: Vec<String> = match reader.headers() {
         Ok(headers) => headers.iter().map(|name| name.trim().to_string()).collect(),
         Err(e) => return single_error(&source, format!("invalid CSV header: {e}")),
@@ -995,11 +885,7 @@ fn csv_records(
     if columns.body.is_empty() && columns.title.is_none() {
         return single_error(
             &source,
-            format!(
-                "CSV has no {} column (columns: {})",
-                fields.body.join(" or "),
-                headers.join(", ")
-            ),
+            format!("CSV has no {} column (columns: {})", fields.body.join(" or "), headers.join(", ")),
         );
     }
     Box::new(CsvRows {
@@ -1031,23 +917,14 @@ struct CsvRows {
 impl CsvRows {
     fn article(&self, line: u64) -> Article {
         let cell = |index: Option<usize>| index.and_then(|i| self.record.get(i)).unwrap_or("");
-        let optional = |index: Option<usize>| {
-            Some(cell(index))
-                .filter(|value| !value.trim().is_empty())
-                .map(str::to_string)
-        };
+        let optional =
+            |index: Option<usize>| Some(cell(index)).filter(|value| !value.trim().is_empty()).map(str::to_string);
         let id = match cell(self.columns.id) {
             id if id.trim().is_empty() => format!("{}:{line}", self.stem),
             id => id.to_string(),
         };
         // The first body column with text wins; an empty one only if all are empty.
-        let body = self
-            .columns
-            .body
-            .iter()
-            .map(|&i| cell(Some(i)))
-            .find(|value| !value.is_empty())
-            .unwrap_or("");
+        let body = self.columns.body.iter().map(|&i| cell(Some(i))).find(|value| !value.is_empty()).unwrap_or("");
         Article {
             id,
             source: self.source.clone(),
@@ -1074,13 +951,8 @@ impl Iterator for CsvRows {
             }
             Ok(false) => {
                 self.done = true;
-                (!self.seen_record).then(|| {
-                    Record::Error(InputError::new(
-                        self.source.clone(),
-                        None,
-                        "file has no records",
-                    ))
-                })
+                (!self.seen_record)
+                    .then(|| Record::Error(InputError::new(self.source.clone(), None, "file has no records")))
             }
             Err(e) => {
                 self.seen_record = true;
@@ -1091,16 +963,12 @@ impl Iterator for CsvRows {
                 self.last_error_at = at;
                 let line = e.position().map(csv::Position::line);
                 let message = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => format!("row has {len} fields but the header has {expected_len}"),
+                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                        format!("row has {len} fields but the header has {expected_len}")
+                    }
                     _ => format!("invalid CSV row: {e}"),
                 };
-                Some(Record::Error(InputError::new(
-                    self.source.clone(),
-                    line,
-                    message,
-                )))
+                Some(Record::Error(InputError::new(self.source.clone(), line, message)))
             }
         }
     }
@@ -1143,10 +1011,7 @@ fn text_lines(text: &str) -> Vec<TextLine<'_>> {
     let mut start = 0;
     text.split_inclusive('\n')
         .map(|raw| {
-            let line = TextLine {
-                start,
-                text: raw.trim_end_matches(['\n', '\r']),
-            };
+            let line = TextLine { start, text: raw.trim_end_matches(['\n', '\r']) };
             start += raw.len();
             line
         })
@@ -1173,31 +1038,18 @@ fn label_value<'a>(line: &'a str, label: &str) -> Option<Labelled<'a>> {
     let rest = unstarred.trim_start().strip_prefix(label)?.trim_start();
     let rest = rest.strip_prefix(':').or_else(|| rest.strip_prefix('：'))?;
     let after = rest.trim_start();
-    let unstarred = if bold {
-        after.trim_start_matches('*')
-    } else {
-        after
-    };
+    let unstarred = if bold { after.trim_start_matches('*') } else { after };
     let closes_at_end = bold && unstarred.len() == after.len();
     let value = unstarred.trim();
-    let value = if closes_at_end {
-        value.trim_end_matches('*').trim_end()
-    } else {
-        value
-    };
-    Some(Labelled {
-        value,
-        closes_at_end,
-    })
+    let value = if closes_at_end { value.trim_end_matches('*').trim_end() } else { value };
+    Some(Labelled { value, closes_at_end })
 }
 
 /// Splits a text article into title, body and date: the newsroom layout when a `제목:` or
 /// `내용:` line is present, otherwise first non-empty line = title and the rest = body.
 fn split_article(text: &str) -> Layout<'_> {
     let lines = text_lines(text);
-    let find = |label: &str, from: usize| {
-        (from..lines.len()).find(|&i| label_value(lines[i].text, label).is_some())
-    };
+    let find = |label: &str, from: usize| (from..lines.len()).find(|&i| label_value(lines[i].text, label).is_some());
     let title_at = find("제목", 0);
     let content_at = find("내용", 0);
     let Some(anchor) = content_at.or(title_at) else {
@@ -1208,9 +1060,7 @@ fn split_article(text: &str) -> Layout<'_> {
         .or_else(|| find("날짜", 0))
         .and_then(|i| label_value(lines[i].text, "날짜"))
         .map(|labelled| labelled.value)
-        .and_then(|value| {
-            parse_date(value).or_else(|| (!value.is_empty()).then(|| value.to_string()))
-        });
+        .and_then(|value| parse_date(value).or_else(|| (!value.is_empty()).then(|| value.to_string())));
     let body_end = date_after.map_or(text.len(), |i| lines[i].start);
     let body = match content_at {
         Some(i) => {
@@ -1218,10 +1068,7 @@ fn split_article(text: &str) -> Layout<'_> {
             let labelled = label_value(line, "내용");
             // The body starts where the value on the label line starts and may run on for
             // many lines, so it is cut from the whole text rather than from the label line.
-            let start = lines[i].start
-                + labelled
-                    .as_ref()
-                    .map_or(line.len(), |l| offset_in(line, l.value));
+            let start = lines[i].start + labelled.as_ref().map_or(line.len(), |l| offset_in(line, l.value));
             let body = text[start..body_end.max(start)].trim();
             if labelled.is_some_and(|l| l.closes_at_end) {
                 body.trim_end_matches('*').trim_end()
@@ -1237,11 +1084,9 @@ fn split_article(text: &str) -> Layout<'_> {
     let title = match (title_at, content_at) {
         (Some(i), _) => label_value(lines[i].text, "제목").map_or("", |l| l.value),
         // No title label: a plain first line before `내용:` is the headline.
-        (None, Some(i)) => lines[..i]
-            .iter()
-            .map(|line| line.text.trim())
-            .find(|line| !line.is_empty())
-            .map_or("", strip_heading),
+        (None, Some(i)) => {
+            lines[..i].iter().map(|line| line.text.trim()).find(|line| !line.is_empty()).map_or("", strip_heading)
+        }
         (None, None) => "",
     };
     Layout { title, body, date }
@@ -1250,22 +1095,17 @@ fn split_article(text: &str) -> Layout<'_> {
 fn split_plain(text: &str) -> Layout<'_> {
     let text = text.trim_start();
     let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
-    Layout {
-        title: strip_heading(first.trim()),
-        body: rest.trim(),
-        date: None,
-    }
+    Layout { title: strip_heading(first.trim()), body: rest.trim(), date: None }
 }
 
 /// Cuts markdown heading marks (`# `) and a bold pair (`**…**`) off a title line.
 fn strip_heading(line: &str) -> &str {
     let hashes = line.len() - line.trim_start_matches('#').len();
-    let line =
-        if (1..=6).contains(&hashes) && line[hashes..].starts_with(|c: char| c.is_whitespace()) {
-            line[hashes..].trim()
-        } else {
-            line
-        };
+    let line = if (1..=6).contains(&hashes) && line[hashes..].starts_with(|c: char| c.is_whitespace()) {
+        line[hashes..].trim()
+    } else {
+        line
+    };
     match line.strip_prefix("**").and_then(|l| l.strip_suffix("**")) {
         Some(inner) if !inner.trim().is_empty() => inner.trim(),
         _ => line,
@@ -1298,10 +1138,7 @@ fn parse_date(text: &str) -> Option<String> {
     let time = take_digits(rest, 1, 2).and_then(|(hour, rest)| {
         let rest = rest.strip_prefix(':')?;
         let (minute, rest) = take_digits(rest, 2, 2)?;
-        let second = rest
-            .strip_prefix(':')
-            .and_then(|rest| take_digits(rest, 2, 2))
-            .map_or(0, |(second, _)| second);
+        let second = rest.strip_prefix(':').and_then(|rest| take_digits(rest, 2, 2)).map_or(0, |(second, _)| second);
         Some((hour, minute, second))
     });
     let Some((hour, minute, second)) = time else {
@@ -1325,11 +1162,7 @@ fn parse_date(text: &str) -> Option<String> {
 
 /// Takes `min..=max` ASCII digits (as many as possible) off the front of `text`.
 fn take_digits(text: &str, min: usize, max: usize) -> Option<(u32, &str)> {
-    let len = text
-        .bytes()
-        .take(max)
-        .take_while(u8::is_ascii_digit)
-        .count();
+    let len = text.bytes().take(max).take_while(u8::is_ascii_digit).count();
     if len < min {
         return None;
     }
@@ -1359,10 +1192,7 @@ mod tests {
     const LAYOUT: &str = "# **제목: 한빛AI, 가상 박람회서 \"말하는 지도\" 공개**\n\n  내용: 한빛AI가 23일 서울에서 열린 가상 박람회에서 새 서비스를 선보였다.\n박람회에는 300여 개 기업이 참여했다．\n\n  **날짜: 2025.04.23. 오후 2:382025.04.23. 오후 4:37**";
 
     fn parse_bytes(source: &str, bytes: &[u8]) -> Result<Article, InputError> {
-        let record = Record::Text {
-            source: source.to_string(),
-            bytes: bytes.to_vec(),
-        };
+        let record = Record::Text { source: source.to_string(), bytes: bytes.to_vec() };
         record.parse(&ReadOptions::default())
     }
 
@@ -1374,17 +1204,10 @@ mod tests {
     }
 
     fn read_path(path: &Path, opts: &ReadOptions) -> Vec<Result<Article, InputError>> {
-        read_input(&InputPath::File(path.to_path_buf()), opts)
-            .map(|record| record.parse(opts))
-            .collect()
+        read_input(&InputPath::File(path.to_path_buf()), opts).map(|record| record.parse(opts)).collect()
     }
 
-    fn write_and_read(
-        dir: &Path,
-        name: &str,
-        bytes: &[u8],
-        opts: &ReadOptions,
-    ) -> Vec<Result<Article, InputError>> {
+    fn write_and_read(dir: &Path, name: &str, bytes: &[u8], opts: &ReadOptions) -> Vec<Result<Article, InputError>> {
         let path = dir.join(name);
         fs::write(&path, bytes).unwrap();
         read_path(&path, opts)
@@ -1438,8 +1261,7 @@ mod tests {
 
     #[test]
     fn newsroom_layout_without_title_label_uses_first_line() {
-        let layout =
-            split_article("# 헤드라인 한 줄\n\n내용: 본문입니다.\n날짜: 2025.03.01. 오전 9:05");
+        let layout = split_article("# 헤드라인 한 줄\n\n내용: 본문입니다.\n날짜: 2025.03.01. 오전 9:05");
         assert_eq!(layout.title, "헤드라인 한 줄");
         assert_eq!(layout.body, "본문입니다.");
         assert_eq!(layout.date.as_deref(), Some("2025-03-01T09:05:00+09:00"));
@@ -1447,8 +1269,7 @@ mod tests {
 
     #[test]
     fn newsroom_layout_without_content_label_takes_lines_after_title() {
-        let layout =
-            split_article("제목: 라벨 없는 본문\n첫 문단.\n\n둘째 문단.\n날짜: 2025.03.01.\n");
+        let layout = split_article("제목: 라벨 없는 본문\n첫 문단.\n\n둘째 문단.\n날짜: 2025.03.01.\n");
         assert_eq!(layout.title, "라벨 없는 본문");
         assert_eq!(layout.body, "첫 문단.\n\n둘째 문단.");
         assert_eq!(layout.date.as_deref(), Some("2025-03-01"));
@@ -1469,24 +1290,15 @@ mod tests {
             ("2025.04.23. 오전 9:07", Some("2025-04-23T09:07:00+09:00")),
             ("2025.04.23. 오전 12:05", Some("2025-04-23T00:05:00+09:00")),
             ("2025.04.23. 오후 12:05", Some("2025-04-23T12:05:00+09:00")),
-            (
-                "2025.04.23. 오후 11:59:30",
-                Some("2025-04-23T23:59:30+09:00"),
-            ),
+            ("2025.04.23. 오후 11:59:30", Some("2025-04-23T23:59:30+09:00")),
             ("2025.04.23. 14:38", Some("2025-04-23T14:38:00+09:00")),
             ("2025.04.23. 오후 14:38", Some("2025-04-23T14:38:00+09:00")),
             ("2025.04.23.", Some("2025-04-23")),
             ("2025.4.3", Some("2025-04-03")),
             ("2025. 04. 23.", Some("2025-04-23")),
             ("2025-04-23", Some("2025-04-23")),
-            (
-                "2025년 4월 23일 오후 3:00",
-                Some("2025-04-23T15:00:00+09:00"),
-            ),
-            (
-                "2025.04.23. 오전 11:592025.04.24. 오후 1:00",
-                Some("2025-04-23T11:59:00+09:00"),
-            ),
+            ("2025년 4월 23일 오후 3:00", Some("2025-04-23T15:00:00+09:00")),
+            ("2025.04.23. 오전 11:592025.04.24. 오후 1:00", Some("2025-04-23T11:59:00+09:00")),
             ("2025.04.23.2025.04.24.", Some("2025-04-23")),
             ("2024.02.29.", Some("2024-02-29")),
             ("2025.02.29.", None),
@@ -1510,10 +1322,7 @@ mod tests {
         assert_eq!(article.body, "본문 첫 줄\n본문 둘째 줄");
         assert_eq!(article.date, None);
 
-        assert_eq!(
-            split_plain("# 마크다운 제목\n\n본문").title,
-            "마크다운 제목"
-        );
+        assert_eq!(split_plain("# 마크다운 제목\n\n본문").title, "마크다운 제목");
         assert_eq!(split_plain("#해시태그 제목\n본문").title, "#해시태그 제목");
         let only_title = split_plain("제목뿐");
         assert_eq!((only_title.title, only_title.body), ("제목뿐", ""));
@@ -1565,15 +1374,9 @@ mod tests {
 
         let mut big_endian = vec![0xFE, 0xFF];
         big_endian.extend("빅 엔디언\n본문".encode_utf16().flat_map(u16::to_be_bytes));
-        assert_eq!(
-            parse_bytes("u16be.txt", &big_endian).unwrap().title,
-            "빅 엔디언"
-        );
+        assert_eq!(parse_bytes("u16be.txt", &big_endian).unwrap().title, "빅 엔디언");
 
-        assert_eq!(
-            message(parse_bytes("nul16.txt", &utf16le("가\0"))),
-            "file is binary (NUL byte at offset 4)"
-        );
+        assert_eq!(message(parse_bytes("nul16.txt", &utf16le("가\0"))), "file is binary (NUL byte at offset 4)");
         let mut odd = utf16le("가");
         odd.push(0x41);
         assert!(message(parse_bytes("odd16.txt", &odd)).starts_with("invalid UTF-16"));
@@ -1581,31 +1384,19 @@ mod tests {
 
     #[test]
     fn invalid_utf8_reports_first_bad_offset() {
-        assert_eq!(
-            message(parse_bytes("bad.txt", b"title \xC3( more")),
-            "invalid UTF-8 at byte offset 6"
-        );
+        assert_eq!(message(parse_bytes("bad.txt", b"title \xC3( more")), "invalid UTF-8 at byte offset 6");
         // Latin-1 that is not clean EUC-KR with Hangul stays an error.
-        assert_eq!(
-            message(parse_bytes("latin1.txt", b"caf\xE9 au lait")),
-            "invalid UTF-8 at byte offset 3"
-        );
+        assert_eq!(message(parse_bytes("latin1.txt", b"caf\xE9 au lait")), "invalid UTF-8 at byte offset 3");
         let mut bytes = UTF8_BOM.to_vec();
         bytes.extend_from_slice(b"ab\xFF");
-        assert_eq!(
-            message(parse_bytes("bom.txt", &bytes)),
-            "invalid UTF-8 at byte offset 5"
-        );
+        assert_eq!(message(parse_bytes("bom.txt", &bytes)), "invalid UTF-8 at byte offset 5");
     }
 
     #[test]
     fn nul_byte_means_binary() {
         let error = parse_bytes("news/b.txt", "제목\n본\0문".as_bytes()).unwrap_err();
         assert_eq!(error.message, "file is binary (NUL byte at offset 10)");
-        assert_eq!(
-            error.to_string(),
-            "news/b.txt: file is binary (NUL byte at offset 10)"
-        );
+        assert_eq!(error.to_string(), "news/b.txt: file is binary (NUL byte at offset 10)");
     }
 
     #[test]
@@ -1617,15 +1408,8 @@ mod tests {
 
     #[test]
     fn error_display_names_source_and_line() {
-        let error = InputError::new(
-            "news/a.jsonl",
-            Some(12),
-            "invalid JSON: expected value at column 3",
-        );
-        assert_eq!(
-            error.to_string(),
-            "news/a.jsonl:12: invalid JSON: expected value at column 3"
-        );
+        let error = InputError::new("news/a.jsonl", Some(12), "invalid JSON: expected value at column 3");
+        assert_eq!(error.to_string(), "news/a.jsonl:12: invalid JSON: expected value at column 3");
         let error = io::Error::from_raw_os_error(2);
         assert_eq!(describe_io(&error), "no such file or directory");
     }
@@ -1657,20 +1441,12 @@ mod tests {
             r#"{"id": 3.5, "body": "소수 id", "date": null, "title": null}"#,
             "x",
         ];
-        let results = write_and_read(
-            dir.path(),
-            "news.jsonl",
-            lines.join("\n").as_bytes(),
-            &ReadOptions::default(),
-        );
+        let results = write_and_read(dir.path(), "news.jsonl", lines.join("\n").as_bytes(), &ReadOptions::default());
         assert_eq!(results.len(), 10);
 
         let first = results[0].as_ref().unwrap();
         assert_eq!(first.id, "7");
-        assert_eq!(
-            (first.title.as_str(), first.body.as_str()),
-            ("첫 기사", "첫 본문")
-        );
+        assert_eq!((first.title.as_str(), first.body.as_str()), ("첫 기사", "첫 본문"));
         assert_eq!(first.date.as_deref(), Some("2025-04-23"));
         assert_eq!(first.url.as_deref(), Some("https://example.com/1"));
         assert!(first.source.ends_with("news.jsonl"));
@@ -1681,50 +1457,28 @@ mod tests {
 
         let bad = results[2].as_ref().unwrap_err();
         assert_eq!(bad.line, Some(4));
-        assert!(
-            bad.message.starts_with("invalid JSON: EOF while parsing"),
-            "{bad}"
-        );
+        assert!(bad.message.starts_with("invalid JSON: EOF while parsing"), "{bad}");
         assert!(bad.message.contains("at column"), "{bad}");
         assert!(!bad.message.contains("line"), "{bad}");
         assert!(bad.to_string().contains("news.jsonl:4: invalid JSON"));
 
         let not_object = results[3].as_ref().unwrap_err();
-        assert_eq!(
-            (not_object.line, not_object.message.as_str()),
-            (Some(6), "record is not a JSON object")
-        );
+        assert_eq!((not_object.line, not_object.message.as_str()), (Some(6), "record is not a JSON object"));
         let no_body = results[4].as_ref().unwrap_err();
-        assert_eq!(
-            (no_body.line, no_body.message.as_str()),
-            (Some(7), "record has no body or text field")
-        );
+        assert_eq!((no_body.line, no_body.message.as_str()), (Some(7), "record has no body or text field"));
 
         let title_only = results[5].as_ref().unwrap();
-        assert_eq!(
-            (title_only.title.as_str(), title_only.body.as_str()),
-            ("제목만 있는 기사", "")
-        );
+        assert_eq!((title_only.title.as_str(), title_only.body.as_str()), ("제목만 있는 기사", ""));
 
         let bad_id = results[6].as_ref().unwrap_err();
         assert_eq!(bad_id.line, Some(9));
         assert_eq!(bad_id.message, "field \"id\" is not a string or number");
 
         let crlf = results[7].as_ref().unwrap();
-        assert_eq!(
-            (crlf.id.as_str(), crlf.body.as_str()),
-            ("crlf", "윈도 줄바꿈")
-        );
+        assert_eq!((crlf.id.as_str(), crlf.body.as_str()), ("crlf", "윈도 줄바꿈"));
 
         let decimal = results[8].as_ref().unwrap();
-        assert_eq!(
-            (
-                decimal.id.as_str(),
-                decimal.title.as_str(),
-                decimal.date.clone()
-            ),
-            ("3.5", "", None)
-        );
+        assert_eq!((decimal.id.as_str(), decimal.title.as_str(), decimal.date.clone()), ("3.5", "", None));
 
         let garbage = results[9].as_ref().unwrap_err();
         assert_eq!(garbage.line, Some(12));
@@ -1737,44 +1491,26 @@ mod tests {
         let mut bytes = UTF8_BOM.to_vec();
         bytes.extend_from_slice("{\"id\": \"bom\", \"body\": \"첫 줄\"}\n".as_bytes());
         bytes.extend_from_slice(b"{\"body\":\"a\0b\"}\n");
-        let (euc_kr, _, _) =
-            encoding_rs::EUC_KR.encode("{\"id\": \"euc\", \"body\": \"완성형 본문\"}\n");
+        let (euc_kr, _, _) = encoding_rs::EUC_KR.encode("{\"id\": \"euc\", \"body\": \"완성형 본문\"}\n");
         bytes.extend_from_slice(&euc_kr);
         bytes.extend_from_slice(b"{\"body\": \"\xFF\"}\n");
         let results = write_and_read(dir.path(), "bytes.jsonl", &bytes, &ReadOptions::default());
         assert_eq!(results.len(), 4);
         assert_eq!(results[0].as_ref().unwrap().id, "bom");
         let nul = results[1].as_ref().unwrap_err();
-        assert_eq!(
-            (nul.line, nul.message.as_str()),
-            (Some(2), "line is binary (NUL byte at offset 10)")
-        );
+        assert_eq!((nul.line, nul.message.as_str()), (Some(2), "line is binary (NUL byte at offset 10)"));
         let decoded = results[2].as_ref().unwrap();
-        assert_eq!(
-            (decoded.id.as_str(), decoded.body.as_str()),
-            ("euc", "완성형 본문")
-        );
+        assert_eq!((decoded.id.as_str(), decoded.body.as_str()), ("euc", "완성형 본문"));
         let invalid = results[3].as_ref().unwrap_err();
-        assert_eq!(
-            (invalid.line, invalid.message.as_str()),
-            (Some(4), "invalid UTF-8 at byte offset 10")
-        );
+        assert_eq!((invalid.line, invalid.message.as_str()), (Some(4), "invalid UTF-8 at byte offset 10"));
     }
 
     #[test]
     fn jsonl_in_utf16_is_transcoded() {
         let dir = tempfile::tempdir().unwrap();
         let text = "{\"id\":\"u16\",\"body\":\"유니코드\"}\r\n\r\n{\"body\":\"둘째\"}\r\n";
-        let results = write_and_read(
-            dir.path(),
-            "wide.jsonl",
-            &utf16le(text),
-            &ReadOptions::default(),
-        );
-        let ids: Vec<_> = results
-            .iter()
-            .map(|r| r.as_ref().unwrap().id.as_str())
-            .collect();
+        let results = write_and_read(dir.path(), "wide.jsonl", &utf16le(text), &ReadOptions::default());
+        let ids: Vec<_> = results.iter().map(|r| r.as_ref().unwrap().id.as_str()).collect();
         assert_eq!(ids, ["u16", "wide:3"]);
         assert_eq!(results[0].as_ref().unwrap().body, "유니코드");
 
@@ -1796,17 +1532,9 @@ mod tests {
             let results = write_and_read(dir.path(), name, bytes, &ReadOptions::default());
             assert_eq!(results.len(), 1);
             let error = results[0].as_ref().unwrap_err();
-            assert_eq!(
-                (error.line, error.message.as_str()),
-                (None, "file is empty")
-            );
+            assert_eq!((error.line, error.message.as_str()), (None, "file is empty"));
         }
-        let stdin_like = JsonLines::new(
-            "-".to_string(),
-            Box::new(io::Cursor::new(Vec::new())),
-            100,
-            false,
-        );
+        let stdin_like = JsonLines::new("-".to_string(), Box::new(io::Cursor::new(Vec::new())), 100, false);
         assert_eq!(stdin_like.count(), 0);
     }
 
@@ -1814,13 +1542,7 @@ mod tests {
     fn stdin_records_are_named_after_dash() {
         let input = "\n{\"body\": \"표준 입력\"}\n".as_bytes().to_vec();
         let opts = ReadOptions::default();
-        let records: Vec<_> = JsonLines::new(
-            "-".to_string(),
-            Box::new(io::Cursor::new(input)),
-            100,
-            false,
-        )
-        .collect();
+        let records: Vec<_> = JsonLines::new("-".to_string(), Box::new(io::Cursor::new(input)), 100, false).collect();
         assert_eq!(records.len(), 1);
         let article = records[0].clone().parse(&opts).unwrap();
         assert_eq!((article.id.as_str(), article.source.as_str()), ("-:2", "-"));
@@ -1830,21 +1552,13 @@ mod tests {
     fn overlong_jsonl_line_is_skipped_with_an_error() {
         let long = format!("{{\"body\": \"{}\"}}", "가".repeat(20));
         let input = format!("{{\"body\": \"a\"}}\n{long}\n{{\"body\": \"b\"}}");
-        let records: Vec<_> = JsonLines::new(
-            "-".to_string(),
-            Box::new(io::Cursor::new(input.into_bytes())),
-            20,
-            false,
-        )
-        .map(|record| record.parse(&ReadOptions::default()))
-        .collect();
+        let records: Vec<_> = JsonLines::new("-".to_string(), Box::new(io::Cursor::new(input.into_bytes())), 20, false)
+            .map(|record| record.parse(&ReadOptions::default()))
+            .collect();
         assert_eq!(records.len(), 3);
         assert_eq!(records[0].as_ref().unwrap().body, "a");
         let error = records[1].as_ref().unwrap_err();
-        assert_eq!(
-            (error.line, error.message.as_str()),
-            (Some(2), "line is larger than the 20 bytes limit")
-        );
+        assert_eq!((error.line, error.message.as_str()), (Some(2), "line is larger than the 20 bytes limit"));
         assert_eq!(records[2].as_ref().unwrap().id, "-:3");
     }
 
@@ -1855,18 +1569,10 @@ mod tests {
         opts.fields.title = "headline".to_string();
         opts.fields.body = vec!["content".to_string()];
         opts.fields.id = "article_id".to_string();
-        let line =
-            r#"{"article_id": "k1", "headline": "머리기사", "content": "본문", "body": "무시"}"#;
+        let line = r#"{"article_id": "k1", "headline": "머리기사", "content": "본문", "body": "무시"}"#;
         let results = write_and_read(dir.path(), "custom.jsonl", line.as_bytes(), &opts);
         let article = results[0].as_ref().unwrap();
-        assert_eq!(
-            (
-                article.id.as_str(),
-                article.title.as_str(),
-                article.body.as_str()
-            ),
-            ("k1", "머리기사", "본문")
-        );
+        assert_eq!((article.id.as_str(), article.title.as_str(), article.body.as_str()), ("k1", "머리기사", "본문"));
         let results = write_and_read(dir.path(), "missing.jsonl", b"{\"id\": 1}", &opts);
         assert_eq!(message(results[0].clone()), "record has no content field");
     }
@@ -1875,38 +1581,23 @@ mod tests {
     fn json_array_and_object_files() {
         let dir = tempfile::tempdir().unwrap();
         let opts = ReadOptions::default();
-        let array =
-            r#"[{"id": "a", "title": "제목", "body": "본문"}, {"body": "둘째"}, 3, {"id": "x"}]"#;
+        let array = r#"[{"id": "a", "title": "제목", "body": "본문"}, {"body": "둘째"}, 3, {"id": "x"}]"#;
         let results = write_and_read(dir.path(), "arr.json", array.as_bytes(), &opts);
         assert_eq!(results.len(), 4);
         assert_eq!(results[0].as_ref().unwrap().id, "a");
         assert_eq!(results[1].as_ref().unwrap().id, "arr:2");
         assert!(results[1].as_ref().unwrap().source.ends_with("arr.json"));
         let error = results[2].as_ref().unwrap_err();
-        assert_eq!(
-            (error.line, error.message.as_str()),
-            (None, "record 3 is not a JSON object")
-        );
-        assert_eq!(
-            message(results[3].clone()),
-            "record 4: record has no body or text field"
-        );
+        assert_eq!((error.line, error.message.as_str()), (None, "record 3 is not a JSON object"));
+        assert_eq!(message(results[3].clone()), "record 4: record has no body or text field");
 
-        let results = write_and_read(
-            dir.path(),
-            "one.json",
-            "{\"body\": \"하나\"}".as_bytes(),
-            &opts,
-        );
+        let results = write_and_read(dir.path(), "one.json", "{\"body\": \"하나\"}".as_bytes(), &opts);
         assert_eq!(results[0].as_ref().unwrap().id, "one");
 
         let results = write_and_read(dir.path(), "bad.json", b"{\n  \"id\": 1,\n  oops\n}", &opts);
         let error = results[0].as_ref().unwrap_err();
         assert_eq!(error.line, Some(3));
-        assert_eq!(
-            error.message,
-            "invalid JSON: key must be a string at column 3"
-        );
+        assert_eq!(error.message, "invalid JSON: key must be a string at column 3");
 
         let results = write_and_read(dir.path(), "none.json", b"[]", &opts);
         assert_eq!(message(results[0].clone()), "file has no records");
@@ -1923,12 +1614,7 @@ mod tests {
                    2,잘못된 행\n\
                    ,셋째 제목,\"여러 줄\n본문\",,\n\
                    4,넷째,본문4,,\n";
-        let results = write_and_read(
-            dir.path(),
-            "rows.csv",
-            csv.as_bytes(),
-            &ReadOptions::default(),
-        );
+        let results = write_and_read(dir.path(), "rows.csv", csv.as_bytes(), &ReadOptions::default());
         assert_eq!(results.len(), 4);
         let first = results[0].as_ref().unwrap();
         assert_eq!((first.id.as_str(), first.title.as_str()), ("1", "첫 제목"));
@@ -1936,15 +1622,9 @@ mod tests {
         assert_eq!(first.date.as_deref(), Some("2025-04-23"));
         assert_eq!(first.url.as_deref(), Some("https://example.com/1"));
         let error = results[1].as_ref().unwrap_err();
-        assert_eq!(
-            (error.line, error.message.as_str()),
-            (Some(3), "row has 2 fields but the header has 5")
-        );
+        assert_eq!((error.line, error.message.as_str()), (Some(3), "row has 2 fields but the header has 5"));
         let third = results[2].as_ref().unwrap();
-        assert_eq!(
-            (third.id.as_str(), third.body.as_str()),
-            ("rows:4", "여러 줄\n본문")
-        );
+        assert_eq!((third.id.as_str(), third.body.as_str()), ("rows:4", "여러 줄\n본문"));
         assert_eq!((third.date.clone(), third.url.clone()), (None, None));
         assert_eq!(results[3].as_ref().unwrap().id, "4");
     }
@@ -1953,41 +1633,18 @@ mod tests {
     fn csv_columns_text_title_only_and_missing_body() {
         let dir = tempfile::tempdir().unwrap();
         let opts = ReadOptions::default();
-        let results = write_and_read(
-            dir.path(),
-            "text.csv",
-            "\u{FEFF}id,title,text\r\n1,제목,텍스트 본문\r\n".as_bytes(),
-            &opts,
-        );
+        let results =
+            write_and_read(dir.path(), "text.csv", "\u{FEFF}id,title,text\r\n1,제목,텍스트 본문\r\n".as_bytes(), &opts);
         let article = results[0].as_ref().unwrap();
-        assert_eq!(
-            (article.id.as_str(), article.body.as_str()),
-            ("1", "텍스트 본문")
-        );
+        assert_eq!((article.id.as_str(), article.body.as_str()), ("1", "텍스트 본문"));
 
-        let results = write_and_read(
-            dir.path(),
-            "titles.csv",
-            "id,title\n1,제목만\n".as_bytes(),
-            &opts,
-        );
+        let results = write_and_read(dir.path(), "titles.csv", "id,title\n1,제목만\n".as_bytes(), &opts);
         let article = results[0].as_ref().unwrap();
-        assert_eq!(
-            (article.title.as_str(), article.body.as_str()),
-            ("제목만", "")
-        );
+        assert_eq!((article.title.as_str(), article.body.as_str()), ("제목만", ""));
 
-        let results = write_and_read(
-            dir.path(),
-            "other.csv",
-            b"id,name,memo\n1,a,b\n2,c,d\n",
-            &opts,
-        );
+        let results = write_and_read(dir.path(), "other.csv", b"id,name,memo\n1,a,b\n2,c,d\n", &opts);
         assert_eq!(results.len(), 1);
-        assert_eq!(
-            message(results[0].clone()),
-            "CSV has no body or text column (columns: id, name, memo)"
-        );
+        assert_eq!(message(results[0].clone()), "CSV has no body or text column (columns: id, name, memo)");
 
         let results = write_and_read(dir.path(), "header.csv", b"id,body\n", &opts);
         assert_eq!(message(results[0].clone()), "file has no records");
@@ -2000,28 +1657,18 @@ mod tests {
     #[test]
     fn size_limit_is_checked_before_reading() {
         let dir = tempfile::tempdir().unwrap();
-        let opts = ReadOptions {
-            max_file_bytes: 10,
-            ..ReadOptions::default()
-        };
+        let opts = ReadOptions { max_file_bytes: 10, ..ReadOptions::default() };
         let text = "제목\n본문이 열 바이트보다 깁니다";
         for name in ["big.txt", "big.jsonl", "big.csv", "big.json"] {
             let results = write_and_read(dir.path(), name, text.as_bytes(), &opts);
             assert_eq!(results.len(), 1);
             assert_eq!(
                 message(results[0].clone()),
-                format!(
-                    "file is larger than the 10 bytes limit ({} bytes)",
-                    text.len()
-                )
+                format!("file is larger than the 10 bytes limit ({} bytes)", text.len())
             );
         }
         assert_eq!(
-            too_large(
-                "file",
-                ReadOptions::default().max_file_bytes,
-                Some(70_000_000)
-            ),
+            too_large("file", ReadOptions::default().max_file_bytes, Some(70_000_000)),
             "file is larger than the 64 MiB limit (70000000 bytes)"
         );
     }
@@ -2030,17 +1677,9 @@ mod tests {
     fn unknown_extension_is_text_and_missing_files_are_errors() {
         let dir = tempfile::tempdir().unwrap();
         let opts = ReadOptions::default();
-        let results = write_and_read(
-            dir.path(),
-            "note.dat",
-            "메모 제목\n메모 본문".as_bytes(),
-            &opts,
-        );
+        let results = write_and_read(dir.path(), "note.dat", "메모 제목\n메모 본문".as_bytes(), &opts);
         let article = results[0].as_ref().unwrap();
-        assert_eq!(
-            (article.id.as_str(), article.title.as_str()),
-            ("note", "메모 제목")
-        );
+        assert_eq!((article.id.as_str(), article.title.as_str()), ("note", "메모 제목"));
 
         let results = write_and_read(dir.path(), "read.MD", "# 마크다운\n본문".as_bytes(), &opts);
         assert_eq!(results[0].as_ref().unwrap().title, "마크다운");
@@ -2057,13 +1696,8 @@ mod tests {
         assert_send::<Record>();
         assert_send::<Box<dyn Iterator<Item = Record> + Send>>();
         let opts = ReadOptions::default();
-        let record = Record::Text {
-            source: "t.txt".to_string(),
-            bytes: "제목\n본문".as_bytes().to_vec(),
-        };
-        let article = std::thread::spawn(move || record.parse(&opts))
-            .join()
-            .unwrap();
+        let record = Record::Text { source: "t.txt".to_string(), bytes: "제목\n본문".as_bytes().to_vec() };
+        let article = std::thread::spawn(move || record.parse(&opts)).join().unwrap();
         assert_eq!(article.unwrap().title, "제목");
     }
 
@@ -2090,13 +1724,7 @@ mod tests {
         symlink(root.join("nowhere.txt"), root.join("broken.txt")).unwrap();
         let missing = temp.path().join("missing");
 
-        let inputs = [
-            root.clone(),
-            root.join("b.txt"),
-            explicit.clone(),
-            PathBuf::from("-"),
-            missing.clone(),
-        ];
+        let inputs = [root.clone(), root.join("b.txt"), explicit.clone(), PathBuf::from("-"), missing.clone()];
         let (paths, errors) = expand_inputs(&inputs);
         let file = |path: PathBuf| InputPath::File(path);
         assert_eq!(
@@ -2117,14 +1745,8 @@ mod tests {
         assert_eq!(
             errors,
             [
-                format!(
-                    "{}: broken symbolic link: no such file or directory",
-                    root.join("broken.txt").display()
-                ),
-                format!(
-                    "{}: symbolic link not followed",
-                    root.join("link_dir").display()
-                ),
+                format!("{}: broken symbolic link: no such file or directory", root.join("broken.txt").display()),
+                format!("{}: symbolic link not followed", root.join("link_dir").display()),
                 format!("{}: no such file or directory", missing.display()),
             ]
         );
@@ -2143,11 +1765,7 @@ mod tests {
         let article = results[0].as_ref().unwrap();
         let text = fs::read_to_string(path).unwrap();
         assert_eq!(article.id, "naver-cloud-sovereign-ai");
-        assert!(
-            article.title.starts_with("네이버클라우드 대표"),
-            "{}",
-            article.title
-        );
+        assert!(article.title.starts_with("네이버클라우드 대표"), "{}", article.title);
         assert_eq!(article.date.as_deref(), Some("2025-04-23T14:38:00+09:00"));
         assert!(article.body.starts_with("\"글로벌 기술"));
         assert!(article.body.ends_with("덧붙였다．"));
@@ -2160,26 +1778,15 @@ mod tests {
         let (paths, errors) = expand_inputs(std::slice::from_ref(&dir));
         assert!(errors.is_empty(), "{errors:?}");
         let opts = ReadOptions::default();
-        let results: Vec<_> = paths
-            .iter()
-            .flat_map(|path| read_input(path, &opts))
-            .map(|record| record.parse(&opts))
-            .collect();
-        let ok: Vec<&str> = results
-            .iter()
-            .filter_map(|r| r.as_ref().ok())
-            .map(|a| a.id.as_str())
-            .collect();
+        let results: Vec<_> =
+            paths.iter().flat_map(|path| read_input(path, &opts)).map(|record| record.parse(&opts)).collect();
+        let ok: Vec<&str> = results.iter().filter_map(|r| r.as_ref().ok()).map(|a| a.id.as_str()).collect();
         // The README is itself an `.md` file, so a directory walk reads it as an article.
         assert_eq!(ok, ["README", "brief-1", "brief-3", "hanbit-ai-expo"]);
         let errors: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].line, Some(2));
-        let expo = results
-            .iter()
-            .filter_map(|r| r.as_ref().ok())
-            .find(|a| a.id == "hanbit-ai-expo")
-            .unwrap();
+        let expo = results.iter().filter_map(|r| r.as_ref().ok()).find(|a| a.id == "hanbit-ai-expo").unwrap();
         assert_eq!(expo.date.as_deref(), Some("2025-05-14T10:30:00+09:00"));
         assert!(expo.title.starts_with("한빛AI"));
     }

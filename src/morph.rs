@@ -16,9 +16,49 @@ use std::sync::Arc;
 #[allow(missing_docs, clippy::upper_case_acronyms)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pos {
-    NNG, NNP, NNB, NNBC, NR, NP, VV, VA, VX, VCP, VCN, MM, MAG, MAJ, IC,
-    JKS, JKC, JKG, JKO, JKB, JKV, JKQ, JX, JC, EP, EF, EC, ETN, ETM,
-    XPN, XSN, XSV, XSA, XR, SF, SE, SSO, SSC, SC, SY, SL, SH, SN,
+    NNG,
+    NNP,
+    NNB,
+    NNBC,
+    NR,
+    NP,
+    VV,
+    VA,
+    VX,
+    VCP,
+    VCN,
+    MM,
+    MAG,
+    MAJ,
+    IC,
+    JKS,
+    JKC,
+    JKG,
+    JKO,
+    JKB,
+    JKV,
+    JKQ,
+    JX,
+    JC,
+    EP,
+    EF,
+    EC,
+    ETN,
+    ETM,
+    XPN,
+    XSN,
+    XSV,
+    XSA,
+    XR,
+    SF,
+    SE,
+    SSO,
+    SSC,
+    SC,
+    SY,
+    SL,
+    SH,
+    SN,
     /// A tag ko-dic does not define, or an unknown word.
     Unknown,
 }
@@ -28,13 +68,49 @@ impl Pos {
     pub fn parse(tag: &str) -> Pos {
         use Pos::*;
         match tag {
-            "NNG" => NNG, "NNP" => NNP, "NNB" => NNB, "NNBC" => NNBC, "NR" => NR, "NP" => NP,
-            "VV" => VV, "VA" => VA, "VX" => VX, "VCP" => VCP, "VCN" => VCN, "MM" => MM,
-            "MAG" => MAG, "MAJ" => MAJ, "IC" => IC, "JKS" => JKS, "JKC" => JKC, "JKG" => JKG,
-            "JKO" => JKO, "JKB" => JKB, "JKV" => JKV, "JKQ" => JKQ, "JX" => JX, "JC" => JC,
-            "EP" => EP, "EF" => EF, "EC" => EC, "ETN" => ETN, "ETM" => ETM, "XPN" => XPN,
-            "XSN" => XSN, "XSV" => XSV, "XSA" => XSA, "XR" => XR, "SF" => SF, "SE" => SE,
-            "SSO" => SSO, "SSC" => SSC, "SC" => SC, "SY" => SY, "SL" => SL, "SH" => SH, "SN" => SN,
+            "NNG" => NNG,
+            "NNP" => NNP,
+            "NNB" => NNB,
+            "NNBC" => NNBC,
+            "NR" => NR,
+            "NP" => NP,
+            "VV" => VV,
+            "VA" => VA,
+            "VX" => VX,
+            "VCP" => VCP,
+            "VCN" => VCN,
+            "MM" => MM,
+            "MAG" => MAG,
+            "MAJ" => MAJ,
+            "IC" => IC,
+            "JKS" => JKS,
+            "JKC" => JKC,
+            "JKG" => JKG,
+            "JKO" => JKO,
+            "JKB" => JKB,
+            "JKV" => JKV,
+            "JKQ" => JKQ,
+            "JX" => JX,
+            "JC" => JC,
+            "EP" => EP,
+            "EF" => EF,
+            "EC" => EC,
+            "ETN" => ETN,
+            "ETM" => ETM,
+            "XPN" => XPN,
+            "XSN" => XSN,
+            "XSV" => XSV,
+            "XSA" => XSA,
+            "XR" => XR,
+            "SF" => SF,
+            "SE" => SE,
+            "SSO" => SSO,
+            "SSC" => SSC,
+            "SC" => SC,
+            "SY" => SY,
+            "SL" => SL,
+            "SH" => SH,
+            "SN" => SN,
             _ => Unknown,
         }
     }
@@ -171,10 +247,8 @@ pub struct KoDicWorker {
 impl Analyze for KoDicWorker {
     fn analyze(&mut self, text: &str, out: &mut Vec<Morpheme>) -> Result<()> {
         out.clear();
-        let tokens = self
-            .inner
-            .segment(text)
-            .map_err(|e| Error::new(ErrorKind::Morphology, format!("analysis failed: {e}")))?;
+        let tokens =
+            self.inner.segment(text).map_err(|e| Error::new(ErrorKind::Morphology, format!("analysis failed: {e}")))?;
         for mut token in tokens {
             let (start, end) = (token.byte_start, token.byte_end);
             let known = !token.word_id.is_unknown();

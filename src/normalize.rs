@@ -191,7 +191,11 @@ pub enum Script {
 /// Classifies a character for the boundary rules.
 pub fn script(c: char) -> Script {
     match c {
-        '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}' | '\u{A960}'..='\u{A97F}' | '\u{D7B0}'..='\u{D7FF}' => Script::Hangul,
+        '\u{AC00}'..='\u{D7A3}'
+        | '\u{1100}'..='\u{11FF}'
+        | '\u{3130}'..='\u{318F}'
+        | '\u{A960}'..='\u{A97F}'
+        | '\u{D7B0}'..='\u{D7FF}' => Script::Hangul,
         c if c.is_ascii_alphanumeric() => Script::Alnum,
         c if c.is_ascii() => Script::Other,
         c if c.is_alphanumeric() => Script::Alnum,
@@ -246,7 +250,16 @@ mod tests {
 
     #[test]
     fn idempotent_on_tricky_input() {
-        for s in ["ㄱㅏ", "\u{1100}\u{1161}\u{11A8}", "İstanbul", "ﬁ", "A\u{0301}\u{0301}", "  \u{200d} ", "👩‍👩‍👧", "ᄀ\u{0300}"] {
+        for s in [
+            "ㄱㅏ",
+            "\u{1100}\u{1161}\u{11A8}",
+            "İstanbul",
+            "ﬁ",
+            "A\u{0301}\u{0301}",
+            "  \u{200d} ",
+            "👩‍👩‍👧",
+            "ᄀ\u{0300}",
+        ] {
             let once = normalize(s);
             assert_eq!(normalize(once.as_str()).as_str(), once.as_str(), "{s:?}");
             check_map(s);

@@ -3,10 +3,10 @@
 //! normalize → scan (all overlapping candidates) → validate (boundaries, particles,
 //! morphology, guards) → resolve (longest valid, non-overlapping spans) → topics.
 
-use crate::input::Article;
 use crate::boundary::{self, Left, Right};
 use crate::dictionary::{Dictionary, Entity, EntityId};
 use crate::error::Result;
+use crate::input::Article;
 use crate::matcher::{Candidate, Matcher, Owner};
 use crate::morph::{Cache, KoDic, KoDicWorker, Morpheme};
 use crate::normalize::{normalize_keep_case, Normalized};
@@ -106,7 +106,12 @@ impl Tagged {
         }
         order
             .into_iter()
-            .map(|e| (&self.tagger.inner.dictionary.entities()[e as usize], self.mentions.iter().filter(|m| m.entity == e).collect()))
+            .map(|e| {
+                (
+                    &self.tagger.inner.dictionary.entities()[e as usize],
+                    self.mentions.iter().filter(|m| m.entity == e).collect(),
+                )
+            })
             .collect()
     }
 }
@@ -179,7 +184,11 @@ impl TaggerBuilder {
     /// Compiles `dictionary` into a tagger, checking its topic queries.
     pub fn build(&self, dictionary: Dictionary) -> Result<Tagger> {
         let topics = TopicSet::compile(dictionary.topics(), dictionary.entities())?;
-        let kodic = if self.morphology == Morphology::OnDemand || self.guard_common_words { Some(KoDic::load()?) } else { None };
+        let kodic = if self.morphology == Morphology::OnDemand || self.guard_common_words {
+            Some(KoDic::load()?)
+        } else {
+            None
+        };
         let guard = |alias: &str| -> bool {
             match (&kodic, self.guard_common_words) {
                 (Some(k), true) => is_common_word(k, alias),
@@ -189,7 +198,17 @@ impl TaggerBuilder {
         let matcher = Matcher::compile(dictionary.entities(), topics.terms(), &guard)?;
         let has_requires = dictionary.entities().iter().map(|e| !e.requires.is_empty()).collect();
         let kodic = if self.morphology == Morphology::OnDemand { kodic } else { None };
-        Ok(Tagger { inner: Arc::new(Inner { dictionary, matcher, topics, kodic, morphology: self.morphology, has_requires, cache_limit: self.cache_limit }) })
+        Ok(Tagger {
+            inner: Arc::new(Inner {
+                dictionary,
+                matcher,
+                topics,
+                kodic,
+                morphology: self.morphology,
+                has_requires,
+                cache_limit: self.cache_limit,
+            }),
+        })
     }
 }
 
@@ -336,7 +355,9 @@ impl Worker {
                             continue;
                         }
                         if let Some(key) = &surface.exact_key {
-                            let seen = normalize_keep_case(&original[norm.original_span(c.start as usize..c.end as usize)]).replace(' ', "");
+                            let seen =
+                                normalize_keep_case(&original[norm.original_span(c.start as usize..c.end as usize)])
+                                    .replace(' ', "");
                             if &seen != key {
                                 continue;
                             }
@@ -378,12 +399,15 @@ impl Worker {
 
 /// Whether the candidate's Latin/digit edges are clear (no morphology, no particles).
 fn edges_clear(text: &str, c: &Candidate) -> bool {
-    boundary::left_edge(text, c.start as usize) != Left::Reject && boundary::right_edge(text, c.end as usize) != Right::Reject
+    boundary::left_edge(text, c.start as usize) != Left::Reject
+        && boundary::right_edge(text, c.end as usize) != Right::Reject
 }
 
 /// Whether an exclusion phrase of entity `e` overlaps the candidate.
 fn excluded(candidates: &[Candidate], surfaces: &[crate::matcher::Surface], e: u32, c: &Candidate) -> bool {
-    candidates.iter().any(|x| surfaces[x.surface as usize].owner == Owner::Exclude(e) && x.start < c.end && c.start < x.end)
+    candidates
+        .iter()
+        .any(|x| surfaces[x.surface as usize].owner == Owner::Exclude(e) && x.start < c.end && c.start < x.end)
 }
 
 /// The number of spaces before byte `at` (normalized text has single spaces).
@@ -392,7 +416,14 @@ fn word_index(text: &str, at: usize) -> u32 {
 }
 
 /// Decides whether a candidate is a mention (or a valid term occurrence).
-fn validate(text: &str, c: &Candidate, guarded: bool, evidence: bool, prefix: bool, cache: &mut Option<Cache<KoDicWorker>>) -> bool {
+fn validate(
+    text: &str,
+    c: &Candidate,
+    guarded: bool,
+    evidence: bool,
+    prefix: bool,
+    cache: &mut Option<Cache<KoDicWorker>>,
+) -> bool {
     let (start, end) = (c.start as usize, c.end as usize);
     let left = boundary::left_edge(text, start);
     if left == Left::Reject {
@@ -424,7 +455,8 @@ fn validate(text: &str, c: &Candidate, guarded: bool, evidence: bool, prefix: bo
         return !mid_word && !needs_evidence && rest.is_none_or(|r| boundary::is_particle_rest(&text[r], false));
     };
     let shift = |r: Range<usize>| r.start - window.start..r.end - window.start;
-    let reading = boundary::read_span(&morphemes as &[Morpheme], shift(start..end), rest.map(shift), mid_word, &text[window]);
+    let reading =
+        boundary::read_span(&morphemes as &[Morpheme], shift(start..end), rest.map(shift), mid_word, &text[window]);
     reading.valid && (!needs_evidence || reading.proper)
 }
 

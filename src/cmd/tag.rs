@@ -54,7 +54,8 @@ pub fn run(args: TagArgs) -> u8 {
 
     let result = match (&args.out, args.format) {
         (Some(dir), _) => match DirSink::create(dir, &tagger, args.excel) {
-            Ok(mut sink) => batch::run(&tagger, &args.inputs, &opts, &mut sink, &mut progress).and_then(|s| sink.finish().map(|()| s)),
+            Ok(mut sink) => batch::run(&tagger, &args.inputs, &opts, &mut sink, &mut progress)
+                .and_then(|s| sink.finish().map(|()| s)),
             Err(e) => {
                 eprintln!("error: {}: cannot write output: {e}", dir.display());
                 return 2;
@@ -103,7 +104,11 @@ fn print_summary(s: &Summary, out: Option<&Path>) {
         out.map(|d| format!("; results in {}", d.display())).unwrap_or_default()
     );
     if s.failed > 0 {
-        eprintln!("hantag: {} inputs failed; see the messages above{}", s.failed, out.map(|d| format!(" and {}", d.join("errors.csv").display())).unwrap_or_default());
+        eprintln!(
+            "hantag: {} inputs failed; see the messages above{}",
+            s.failed,
+            out.map(|d| format!(" and {}", d.join("errors.csv").display())).unwrap_or_default()
+        );
     }
 }
 
@@ -112,7 +117,9 @@ fn input_bytes(inputs: &[PathBuf]) -> u64 {
     fn walk(p: &Path, depth: usize) -> u64 {
         match std::fs::symlink_metadata(p) {
             Ok(m) if m.is_file() => m.len(),
-            Ok(m) if m.is_dir() && depth < 64 => std::fs::read_dir(p).map(|d| d.flatten().map(|e| walk(&e.path(), depth + 1)).sum()).unwrap_or(0),
+            Ok(m) if m.is_dir() && depth < 64 => {
+                std::fs::read_dir(p).map(|d| d.flatten().map(|e| walk(&e.path(), depth + 1)).sum()).unwrap_or(0)
+            }
             _ => 0,
         }
     }
@@ -125,8 +132,10 @@ fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(total.max(1)), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
@@ -242,7 +251,13 @@ struct StdoutSink<'a> {
 
 impl<'a> StdoutSink<'a> {
     fn new(tagger: &'a Tagger, format: FormatArg, excel: bool) -> Self {
-        StdoutSink { tagger, format, excel, out: BufWriter::with_capacity(1 << 16, std::io::stdout()), header_done: false }
+        StdoutSink {
+            tagger,
+            format,
+            excel,
+            out: BufWriter::with_capacity(1 << 16, std::io::stdout()),
+            header_done: false,
+        }
     }
 
     fn flush(&mut self) -> std::io::Result<()> {

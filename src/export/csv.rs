@@ -17,9 +17,11 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Header of `mentions.csv`.
-pub const MENTIONS_HEADER: &[&str] = &["article_id", "source", "date", "field", "start", "end", "entity_id", "entity_name", "type", "text", "context"];
+pub const MENTIONS_HEADER: &[&str] =
+    &["article_id", "source", "date", "field", "start", "end", "entity_id", "entity_name", "type", "text", "context"];
 /// Header of `articles.csv`.
-pub const ARTICLES_HEADER: &[&str] = &["article_id", "source", "date", "title", "entity_count", "mention_count", "entities", "topics", "error"];
+pub const ARTICLES_HEADER: &[&str] =
+    &["article_id", "source", "date", "title", "entity_count", "mention_count", "entities", "topics", "error"];
 /// Header of `entities.csv`.
 pub const ENTITIES_HEADER: &[&str] = &["entity_id", "entity_name", "type", "articles", "mentions", "title_mentions"];
 /// Header of `topics.csv`.
@@ -60,7 +62,23 @@ pub fn render_mentions(tagger: &Tagger, outcome: &Outcome, excel: bool, out: &mu
         let e = tagged.entity(m);
         let (start, end) = (start.to_string(), end.to_string());
         let ctx = context(field_text(article, m.field), m.span(), 30);
-        write_row(out, [article.id.as_str(), &article.source, date, m.field.as_str(), &start, &end, &e.id.0, &e.name, &e.kind, m.surface(article), &ctx], excel);
+        write_row(
+            out,
+            [
+                article.id.as_str(),
+                &article.source,
+                date,
+                m.field.as_str(),
+                &start,
+                &end,
+                &e.id.0,
+                &e.name,
+                &e.kind,
+                m.surface(article),
+                &ctx,
+            ],
+            excel,
+        );
     }
 }
 
@@ -75,9 +93,24 @@ pub fn render_article(outcome: &Outcome, excel: bool, out: &mut Vec<u8>) {
             let mut counts: Vec<(&str, usize)> = entities.iter().map(|(e, ms)| (e.id.0.as_str(), ms.len())).collect();
             counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
             let entity_cell = counts.iter().map(|(id, n)| format!("{id}:{n}")).collect::<Vec<_>>().join("|");
-            let topic_cell = tagged.topics().iter().map(|t| format!("{}:{}", t.id, t.score)).collect::<Vec<_>>().join("|");
+            let topic_cell =
+                tagged.topics().iter().map(|t| format!("{}:{}", t.id, t.score)).collect::<Vec<_>>().join("|");
             let (ec, mc) = (entities.len().to_string(), tagged.mentions().len().to_string());
-            write_row(out, [article.id.as_str(), &article.source, article.date.as_deref().unwrap_or(""), &article.title, &ec, &mc, &entity_cell, &topic_cell, ""], excel);
+            write_row(
+                out,
+                [
+                    article.id.as_str(),
+                    &article.source,
+                    article.date.as_deref().unwrap_or(""),
+                    &article.title,
+                    &ec,
+                    &mc,
+                    &entity_cell,
+                    &topic_cell,
+                    "",
+                ],
+                excel,
+            );
         }
     }
 }
@@ -126,10 +159,23 @@ impl EntityTotals {
     pub fn render(&self, tagger: &Tagger, excel: bool, out: &mut Vec<u8>) {
         let entities = tagger.dictionary().entities();
         let mut rows: Vec<(&u32, &(u64, u64, u64))> = self.counts.iter().collect();
-        rows.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then_with(|| entities[*a.0 as usize].id.cmp(&entities[*b.0 as usize].id)));
+        rows.sort_by(|a, b| {
+            b.1 .1.cmp(&a.1 .1).then_with(|| entities[*a.0 as usize].id.cmp(&entities[*b.0 as usize].id))
+        });
         for (&e, &(articles, mentions, title)) in rows {
             let entity = &entities[e as usize];
-            write_row(out, [entity.id.0.as_str(), &entity.name, &entity.kind, &articles.to_string(), &mentions.to_string(), &title.to_string()], excel);
+            write_row(
+                out,
+                [
+                    entity.id.0.as_str(),
+                    &entity.name,
+                    &entity.kind,
+                    &articles.to_string(),
+                    &mentions.to_string(),
+                    &title.to_string(),
+                ],
+                excel,
+            );
         }
     }
 }

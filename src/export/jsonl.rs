@@ -80,14 +80,26 @@ pub fn render(tagger: &Tagger, outcome: &Outcome, out: &mut Vec<u8>) {
                     Some(&(_, slot)) => slot,
                     None => {
                         let e = tagged.entity(m);
-                        entities.push(EntityRecord { id: &e.id.0, name: &e.name, kind: &e.kind, count: 0, mentions: Vec::new() });
+                        entities.push(EntityRecord {
+                            id: &e.id.0,
+                            name: &e.name,
+                            kind: &e.kind,
+                            count: 0,
+                            mentions: Vec::new(),
+                        });
                         index.push((m.entity, entities.len() - 1));
                         entities.len() - 1
                     }
                 };
                 let entity = &mut entities[slot];
                 entity.count += 1;
-                entity.mentions.push(MentionRecord { field: m.field.as_str(), start, end, text: m.surface(article), alias: tagger.alias_text(m.alias) });
+                entity.mentions.push(MentionRecord {
+                    field: m.field.as_str(),
+                    start,
+                    end,
+                    text: m.surface(article),
+                    alias: tagger.alias_text(m.alias),
+                });
             }
             let topics = tagged
                 .topics()
