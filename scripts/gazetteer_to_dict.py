@@ -19,9 +19,10 @@ OUT_DIR/entities/gazetteer.csv with hantag's entity columns
   [a-z0-9_-] replaced by `_` (DT -> dt, NNP_WIKI -> nnp_wiki);
 - an alias is dropped when it is empty after stripping, contains `|` or a line break, or
   is empty after hantag's normalization; an alias already owned by an earlier entity is
-  kept only there (compared the way hantag compares aliases: NFKC, lower case, invisible
-  characters and all whitespace removed, so `hantag check` reports no shared aliases); a
-  variant surface of it (김 연아 for 김연아) becomes another alias of that earlier entity;
+  kept only there, and an alias equal to one already written is left out (compared the
+  way hantag compares aliases: NFKC, lower case, invisible characters and all whitespace
+  removed, so 김 연아 and 김연아 are one alias), so `hantag check` reports neither shared
+  nor duplicate aliases;
 - --limit N reads only the first N rows of the file (before any filtering), for
   dictionary-size scaling runs. Note that the shipped gazetteer files are sorted by alias,
   not by frequency, so the first N rows are an alphabetical slice of the file;
@@ -94,6 +95,9 @@ class Stats:
     aliases_written: int = 0
     entities_empty: int = 0
     type_conflicts: int = 0
+    # Surfaces not written because an alias of the same entity equals them after
+    # normalization (differently spaced or cased) -> that entity's type.
+    variant_surfaces: dict[str, str] = field(default_factory=dict)
 
 
 def read_rows(path: str, limit: int | None, stats: Stats):
@@ -157,13 +161,16 @@ def convert(
             stats.type_conflicts += 1  # the entity keeps the type of its first row
         first_owner = owner.setdefault(key, entity_id)
         if first_owner != entity_id:
-            # Another entity owns this alias: it stays there only. A differently spaced or
-            # cased surface (김 연아 / 김연아) is added to the owner, since hantag treats
-            # them as one alias anyway and plain-text baselines need every surface.
-            stats.aliases_shared += 1
+            stats.aliases_shared += 1  # another entity owns this alias: it stays there only
             entity = entities[first_owner]
-        if alias not in entity.aliases:
-            entity.aliases.append(alias)
+        if any(alias_key(a) == key for a in entity.aliases):
+            # Same alias up to spacing or case (김 연아 / 김연아): hantag matches both through
+            # the one it is given and would warn about the other; remember it for callers
+            # that match exact surfaces.
+            if alias not in entity.aliases:
+                stats.variant_surfaces.setdefault(alias, entity.kind)
+            continue
+        entity.aliases.append(alias)
 
     path = os.path.join(out_dir, "entities", "gazetteer.csv")
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -217,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{stats.entities_written} entities and {stats.aliases_written} aliases written to "
         f"{os.path.join(args.out_dir, 'entities', 'gazetteer.csv')} "
         f"({stats.aliases_bad} unusable aliases dropped, {stats.aliases_shared} aliases shared with an earlier entity kept there only, "
+        f"{len(stats.variant_surfaces)} spacing/case variants left out, "
         f"{stats.entities_empty} entities left without aliases, {stats.type_conflicts} rows with a conflicting type)",
         file=sys.stderr,
     )

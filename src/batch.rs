@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::sync_channel;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Options for a batch run.
@@ -50,6 +50,10 @@ pub struct Summary {
     pub bytes: u64,
     /// Wall time.
     pub elapsed: Duration,
+    /// Morphological analyses run (cache misses).
+    pub analyses: u64,
+    /// Analyses answered from the per-thread caches.
+    pub cache_hits: u64,
 }
 
 /// Receives each outcome in input order, with what the pool rendered for it.
@@ -113,23 +117,27 @@ pub fn run<S: Sink + Sync>(
     };
 
     let read_opts = &opts.read;
+    // One worker per pool thread for the whole run, so analysis caches live across chunks
+    // (`map_init` would make a fresh one for every split of every chunk). Each lock is only
+    // ever taken by its own thread.
+    let workers: Vec<Mutex<Worker>> = (0..pool.current_num_threads()).map(|_| Mutex::new(tagger.worker())).collect();
     let mut result = Ok(());
     for chunk in rx {
         let done: Vec<(Outcome, S::Rendered, u64)> = pool.install(|| {
             chunk
                 .into_par_iter()
-                .map_init(
-                    || tagger.worker(),
-                    |worker: &mut Worker, record| {
-                        let outcome = tag_record(worker, record, read_opts);
-                        let bytes = match &outcome {
-                            Outcome::Tagged(a, _) => (a.title.len() + a.body.len()) as u64,
-                            Outcome::Failed(_) => 0,
-                        };
-                        let rendered = sink.render(&outcome);
-                        (outcome, rendered, bytes)
-                    },
-                )
+                .map(|record| {
+                    let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
+                    let mut worker = workers[slot].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    let outcome = tag_record(&mut worker, record, read_opts);
+                    drop(worker);
+                    let bytes = match &outcome {
+                        Outcome::Tagged(a, _) => (a.title.len() + a.body.len()) as u64,
+                        Outcome::Failed(_) => 0,
+                    };
+                    let rendered = sink.render(&outcome);
+                    (outcome, rendered, bytes)
+                })
                 .collect()
         });
         for (outcome, rendered, bytes) in done {
@@ -157,6 +165,11 @@ pub fn run<S: Sink + Sync>(
     }
     // The reader ends once the channel is dropped or the inputs are exhausted.
     let _ = reader.join();
+    for w in workers {
+        let (hits, misses) = w.into_inner().unwrap_or_else(|p| p.into_inner()).cache_stats();
+        summary.cache_hits += hits;
+        summary.analyses += misses;
+    }
     summary.elapsed = started.elapsed();
     result.map(|()| summary)
 }

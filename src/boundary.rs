@@ -152,6 +152,10 @@ const PARTICLES: &[&str] = &[
     "였습니다",
 ];
 
+/// Particles that stack after another particle.
+const SECOND_PARTICLES: &[&str] =
+    &["는", "은", "도", "의", "만", "요", "조차", "마저", "까지", "부터", "이나", "나", "라도", "이라도"];
+
 /// Particles whose reading after a noun is so clear that morphology need not confirm it.
 const SAFE_PARTICLES: &[&str] = &[
     "은",
@@ -199,13 +203,19 @@ const SAFE_PARTICLES: &[&str] = &[
 
 /// Noun suffixes that may follow a name (기업들, 정부 측, 김 대표님); not derivational
 /// suffixes (-적, -성, -화) that make a new word.
-const NOUN_SUFFIXES: &[&str] = &["들", "측", "님", "씨", "사", "등", "쪽"];
+const NOUN_SUFFIXES: &[&str] = &["들", "측", "님", "씨", "등", "쪽"];
 
 fn rest_set(safe: bool) -> &'static HashSet<String> {
     static ALL: OnceLock<HashSet<String>> = OnceLock::new();
     static SAFE: OnceLock<HashSet<String>> = OnceLock::new();
     let build = |particles: &[&str]| {
         let mut set: HashSet<String> = particles.iter().map(|p| p.to_string()).collect();
+        // Two stacked particles (에서조차, 과도, 로만은 …).
+        for p in particles {
+            for second in SECOND_PARTICLES {
+                set.insert(format!("{p}{second}"));
+            }
+        }
         for suffix in NOUN_SUFFIXES {
             set.insert(suffix.to_string());
             for p in particles {
@@ -256,6 +266,8 @@ pub fn left_edge(text: &str, start: usize) -> Left {
     match (script(first), script(prev)) {
         (Script::Alnum, Script::Alnum) => Left::Reject,
         (Script::Hangul, Script::Hangul) => Left::MidWord,
+        // Digits then Hangul are a number and its unit or counter (1987만명, 3일).
+        (Script::Hangul, Script::Alnum) if prev.is_ascii_digit() => Left::Reject,
         _ => Left::Ok,
     }
 }

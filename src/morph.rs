@@ -214,14 +214,15 @@ impl KoDic {
         let mut readings = Readings::default();
         for entry in dict.prefix_dictionary.find_surface(word) {
             let cost = i32::from(entry.word_cost());
-            let first = dict
-                .word_details_iter(entry.word_id().id() as usize)
-                .next()
-                .unwrap_or("")
-                .split('+')
-                .next()
-                .map(Pos::parse)
-                .unwrap_or(Pos::Unknown);
+            let mut details = dict.word_details_iter(entry.word_id().id() as usize);
+            let first = Pos::parse(details.next().unwrap_or("").split('+').next().unwrap_or(""));
+            let entry_type = details.nth(3).unwrap_or("*");
+            // A dictionary compound (국방부 = 국방+부, 구글 = 구+글) is how ko-dic lists many
+            // institution and company names: it says nothing of an ordinary-word reading.
+            // An inflected form counts only when it is a verb or adjective (지난 = 지나+ㄴ).
+            if entry_type == "Compound" || (entry_type == "Inflect" && !matches!(first, Pos::VV | Pos::VA | Pos::VX)) {
+                continue;
+            }
             let slot = match first {
                 Pos::NNP => &mut readings.proper,
                 p if p.is_particle() || p.is_ending() || p == Pos::Unknown => continue,

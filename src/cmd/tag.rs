@@ -103,6 +103,9 @@ fn print_summary(s: &Summary, out: Option<&Path>) {
         s.tagged as f64 / secs,
         out.map(|d| format!("; results in {}", d.display())).unwrap_or_default()
     );
+    if std::env::var_os("HANTAG_STATS").is_some() {
+        eprintln!("hantag: {} analyses, {} analysis cache hits", s.analyses, s.cache_hits);
+    }
     if s.failed > 0 {
         eprintln!(
             "hantag: {} inputs failed; see the messages above{}",
