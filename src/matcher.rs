@@ -151,9 +151,11 @@ impl Matcher {
         starts.push(targets.len() as u32);
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
+            // Measured on the 100k gazetteer: the contiguous NFA scans Korean news faster than
+            // the DFA (15.3 vs 10.5 MB/s), builds in a third of the time and needs a quarter
+            // of the memory (see BENCHMARKS.md).
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&patterns)
-            .or_else(|_| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns))
             .map_err(|e| Error::new(ErrorKind::Config, format!("cannot build the automaton: {e}")))?;
         Ok(Matcher { automaton, starts, targets, surfaces })
     }
