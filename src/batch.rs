@@ -102,12 +102,11 @@ pub fn run<S: Sink + Sync>(
             let records = paths.into_iter().flat_map(move |p: InputPath| read_input(&p, &read));
             for record in errors.chain(records) {
                 chunk.push(record);
-                if chunk.len() >= chunk_size {
-                    if stop.load(Ordering::Relaxed)
-                        || tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size))).is_err()
-                    {
-                        return;
-                    }
+                if chunk.len() >= chunk_size
+                    && (stop.load(Ordering::Relaxed)
+                        || tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size))).is_err())
+                {
+                    return;
                 }
             }
             if !chunk.is_empty() {

@@ -412,7 +412,7 @@ fn read_bounded(file: File, size_hint: u64, max_bytes: u64) -> io::Result<Option
 }
 
 fn too_large(what: &str, max_bytes: u64, size: Option<u64>) -> String {
-    let limit = if max_bytes >= MIB && max_bytes % MIB == 0 {
+    let limit = if max_bytes >= MIB && max_bytes.is_multiple_of(MIB) {
         format!("{} MiB", max_bytes / MIB)
     } else {
         format!("{max_bytes} bytes")
@@ -1178,7 +1178,7 @@ fn take_separator(text: &str) -> Option<&str> {
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,

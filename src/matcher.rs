@@ -212,7 +212,9 @@ pub fn spacing_variants(form: &str) -> Vec<String> {
                 segments.push(String::new());
             }
         }
-        segments.last_mut().map(|s| s.push(c));
+        if let Some(s) = segments.last_mut() {
+            s.push(c);
+        }
         prev = Some(c);
     }
     segments.retain(|s| !s.is_empty());

@@ -1,0 +1,62 @@
+//! Criterion benchmarks: dictionary build, one article, a batch of synthetic articles.
+//!
+//! `cargo bench` (figures in BENCHMARKS.md; the corpus-scale runs are scripts/bench.sh).
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use hantag::{Article, Dictionary, Morphology, Tagger};
+
+fn fixture_articles() -> Vec<Article> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/articles");
+    let opts = hantag::input::ReadOptions::default();
+    let (paths, _) = hantag::input::expand_inputs(&[dir]);
+    paths.iter().flat_map(|p| hantag::input::read_input(p, &opts)).filter_map(|r| r.parse(&opts).ok()).collect()
+}
+
+fn build(c: &mut Criterion) {
+    let dict = Dictionary::builtin().unwrap();
+    c.bench_function("build builtin tagger", |b| {
+        b.iter_batched(|| dict.clone(), |d| Tagger::new(d).unwrap(), BatchSize::LargeInput)
+    });
+    c.bench_function("load builtin dictionary", |b| b.iter(|| Dictionary::builtin().unwrap()));
+}
+
+fn one_article(c: &mut Criterion) {
+    let articles = fixture_articles();
+    let article = articles.iter().max_by_key(|a| a.body.len()).unwrap().clone();
+    let mut group = c.benchmark_group("one article");
+    group.throughput(Throughput::Bytes((article.title.len() + article.body.len()) as u64));
+    for (name, morph) in [("morph on", Morphology::OnDemand), ("morph off", Morphology::Off)] {
+        let tagger = Tagger::builder().morphology(morph).build(Dictionary::builtin().unwrap()).unwrap();
+        let mut worker = tagger.worker();
+        group.bench_function(name, |b| b.iter(|| worker.tag(&article).unwrap()));
+    }
+    group.finish();
+}
+
+fn batch(c: &mut Criterion) {
+    // 2,000 synthetic articles: the fixtures' sentences shuffled into new bodies.
+    let sentences: Vec<String> = fixture_articles()
+        .iter()
+        .flat_map(|a| a.body.split(". ").map(str::to_string).collect::<Vec<_>>())
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    let articles: Vec<Article> = (0..2000)
+        .map(|i| {
+            let body: Vec<&str> = (0..8).map(|k| sentences[(i * 7 + k * 13) % sentences.len()].as_str()).collect();
+            Article::new(format!("s{i}"), sentences[i % sentences.len()].clone(), body.join(". "))
+        })
+        .collect();
+    let bytes: usize = articles.iter().map(|a| a.title.len() + a.body.len()).sum();
+    let tagger = Tagger::new(Dictionary::builtin().unwrap()).unwrap();
+    let mut group = c.benchmark_group("batch");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(10);
+    group.bench_function("2000 synthetic articles, one worker", |b| {
+        let mut worker = tagger.worker();
+        b.iter(|| articles.iter().map(|a| worker.tag(a).unwrap().mentions().len()).sum::<usize>())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, build, one_article, batch);
+criterion_main!(benches);
