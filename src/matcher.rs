@@ -8,7 +8,7 @@
 use crate::dictionary::{compact_key, Entity};
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{normalize_keep_case, normalize_key, script, Script};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
 use std::collections::HashMap;
 
 /// What a surface form stands for.
@@ -60,9 +60,9 @@ pub struct Candidate {
 }
 
 /// The compiled automaton.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Matcher {
-    automaton: AhoCorasick,
+    automaton: CharwiseDoubleArrayAhoCorasick<u32>,
     /// For pattern `p`: its surfaces are `targets[starts[p]..starts[p + 1]]`.
     starts: Vec<u32>,
     targets: Vec<u32>,
@@ -71,6 +71,15 @@ pub struct Matcher {
 
 /// Beyond this many optional gaps only the fully spaced and fully joined forms are compiled.
 const MAX_GAPS: usize = 4;
+
+impl std::fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matcher")
+            .field("patterns", &self.pattern_count())
+            .field("surfaces", &self.surfaces.len())
+            .finish()
+    }
+}
 
 impl Matcher {
     /// Compiles entities (with `guarded(alias)` deciding the common-word guard) and topic terms.
@@ -131,7 +140,7 @@ impl Matcher {
         let mut patterns: Vec<String> = Vec::new();
         let mut by_pattern: Vec<Vec<u32>> = Vec::new();
         for (s, surface) in surfaces.iter().enumerate() {
-            for variant in spacing_variants(&normalize_key(&surface.text)) {
+            for variant in spacing_variants(&normalize_key(&surface.text)).into_iter().filter(|v| !v.is_empty()) {
                 let p = *pattern_ids.entry(variant).or_insert_with_key(|k| {
                     patterns.push(k.clone());
                     by_pattern.push(Vec::new());
@@ -149,13 +158,12 @@ impl Matcher {
             targets.extend(list);
         }
         starts.push(targets.len() as u32);
-        let automaton = AhoCorasick::builder()
+        // Measured on the 100k gazetteer (examples/automaton_compare.rs): the character-wise
+        // double array scans normalized Korean news 2.7x faster than aho-corasick's
+        // contiguous NFA, the best of its kinds, builds in half the time and is smaller.
+        let automaton = CharwiseDoubleArrayAhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
-            // Measured on the 100k gazetteer: the contiguous NFA scans Korean news faster than
-            // the DFA (15.3 vs 10.5 MB/s), builds in a third of the time and needs a quarter
-            // of the memory (see BENCHMARKS.md).
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(&patterns)
+            .build_with_values(patterns.iter().enumerate().map(|(i, p)| (p.as_str(), i as u32)))
             .map_err(|e| Error::new(ErrorKind::Config, format!("cannot build the automaton: {e}")))?;
         Ok(Matcher { automaton, starts, targets, surfaces })
     }
@@ -168,7 +176,7 @@ impl Matcher {
     /// Appends every (overlapping) occurrence of every surface form in `text` to `out`.
     pub fn scan(&self, text: &str, out: &mut Vec<Candidate>) {
         for m in self.automaton.find_overlapping_iter(text) {
-            let p = m.pattern().as_usize();
+            let p = m.value() as usize;
             let (start, end) = (m.start() as u32, m.end() as u32);
             for &surface in &self.targets[self.starts[p] as usize..self.starts[p + 1] as usize] {
                 out.push(Candidate { surface, start, end });
@@ -183,7 +191,7 @@ impl Matcher {
 
     /// Heap memory used by the automaton, in bytes.
     pub fn memory_usage(&self) -> usize {
-        self.automaton.memory_usage()
+        self.automaton.heap_bytes()
     }
 }
 

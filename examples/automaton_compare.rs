@@ -1,0 +1,67 @@
+//! Compares automaton implementations on Korean news with a large gazetteer, as hantag uses
+//! them: all overlapping matches over normalized text. Reproduces the table in BENCHMARKS.md.
+//!
+//! cargo run --release --example automaton_compare -- GAZETTEER.tsv CORPUS.jsonl
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use daachorse::CharwiseDoubleArrayAhoCorasick;
+use hantag::matcher::spacing_variants;
+use hantag::normalize::normalize_key;
+use std::collections::HashSet;
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (gazetteer, corpus) = (&args[1], &args[2]);
+    let mut seen = HashSet::new();
+    let mut patterns = Vec::new();
+    for line in std::fs::read_to_string(gazetteer).unwrap().lines() {
+        let alias = line.split('\t').next().unwrap_or("");
+        for v in spacing_variants(&normalize_key(alias)) {
+            if !v.is_empty() && seen.insert(v.clone()) {
+                patterns.push(v);
+            }
+        }
+    }
+    let texts: Vec<String> = std::fs::read_to_string(corpus)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let t = format!("{} {}", v["title"].as_str().unwrap_or(""), v["body"].as_str().unwrap_or(""));
+            normalize_key(&t)
+        })
+        .collect();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    println!("{} patterns, {:.1} MB of normalized text", patterns.len(), bytes as f64 / 1e6);
+    println!("| automaton | build s | heap MB | scan MB/s | matches |");
+    println!("|---|---|---|---|---|");
+    for (name, kind) in [
+        ("aho-corasick DFA", AhoCorasickKind::DFA),
+        ("aho-corasick contiguous NFA", AhoCorasickKind::ContiguousNFA),
+        ("aho-corasick noncontiguous NFA", AhoCorasickKind::NoncontiguousNFA),
+    ] {
+        let t = Instant::now();
+        let ac = AhoCorasick::builder().match_kind(MatchKind::Standard).kind(Some(kind)).build(&patterns).unwrap();
+        let build = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let n: usize = texts.iter().map(|s| ac.find_overlapping_iter(s).count()).sum();
+        let scan = t.elapsed().as_secs_f64();
+        println!(
+            "| {name} | {build:.2} | {:.0} | {:.1} | {n} |",
+            ac.memory_usage() as f64 / 1e6,
+            bytes as f64 / 1e6 / scan
+        );
+    }
+    let t = Instant::now();
+    let da: CharwiseDoubleArrayAhoCorasick<u32> = CharwiseDoubleArrayAhoCorasick::new(&patterns).unwrap();
+    let build = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let n: usize = texts.iter().map(|s| da.find_overlapping_iter(s).count()).sum();
+    let scan = t.elapsed().as_secs_f64();
+    println!(
+        "| daachorse charwise | {build:.2} | {:.0} | {:.1} | {n} |",
+        da.heap_bytes() as f64 / 1e6,
+        bytes as f64 / 1e6 / scan
+    );
+}
