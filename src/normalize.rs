@@ -94,6 +94,10 @@ fn is_space(c: char) -> bool {
 /// together with its predecessor: combining marks, conjoining jamo vowels and finals, and
 /// compatibility jamo (which NFKC maps to conjoining jamo that may compose).
 fn continues_cluster(c: char) -> bool {
+    // Fast exit for ASCII and precomposed Hangul syllables, most of a Korean article.
+    if (c as u32) < 0x300 || ('\u{AC00}'..='\u{D7A3}').contains(&c) {
+        return false;
+    }
     (c as u32) >= 0x300
         && (canonical_combining_class(c) != 0
             || matches!(c, '\u{1160}'..='\u{11FF}' | '\u{3131}'..='\u{318E}' | '\u{D7B0}'..='\u{D7FF}' | '\u{FFA0}'..='\u{FFDC}'

@@ -297,7 +297,7 @@ struct Scratch {
     norm: [Normalized; 2],
     candidates: [Vec<Candidate>; 2],
     required: Vec<bool>,
-    occupied: Vec<bool>,
+    occupied: Vec<Range<usize>>,
     valid: Vec<(Candidate, u32)>,
 }
 
@@ -381,11 +381,11 @@ impl Worker {
             // one that overlaps an accepted span is never analysed.
             s.valid.sort_by_key(|(c, e)| (std::cmp::Reverse(c.end - c.start), c.start, *e, c.surface));
             s.occupied.clear();
-            s.occupied.resize(text.len(), false);
             let first = mentions.len();
             for &(c, e) in &s.valid {
                 let range = c.start as usize..c.end as usize;
-                if s.occupied[range.clone()].iter().any(|&o| o) {
+                // Accepted spans are few per field: a linear check beats a byte map.
+                if s.occupied.iter().any(|o: &Range<usize>| o.start < range.end && range.start < o.end) {
                     continue;
                 }
                 let surface = &surfaces[c.surface as usize];
@@ -393,7 +393,7 @@ impl Worker {
                 if !validate(text, &c, surface.guarded, evidence, surface.prefix, &mut self.cache) {
                     continue;
                 }
-                s.occupied[range.clone()].iter_mut().for_each(|o| *o = true);
+                s.occupied.push(range.clone());
                 mentions.push(Mention { entity: e, field, span: norm.original_span(range), alias: c.surface });
             }
             mentions[first..].sort_by_key(|m| m.span.start);
