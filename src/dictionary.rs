@@ -8,8 +8,8 @@
 
 use crate::error::{Error, Result};
 use crate::normalize::normalize_key;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -405,7 +405,7 @@ impl Loader {
     }
 
     fn finish(self) -> Result<Dictionary> {
-        let mut seen: HashMap<&str, &Origin> = HashMap::new();
+        let mut seen: HashMap<&str, &Origin> = HashMap::default();
         for e in &self.entities {
             if let Some(first) = seen.insert(&e.id.0, &e.origin) {
                 return Err(Error::dictionary(
@@ -415,7 +415,7 @@ impl Loader {
                 ));
             }
         }
-        let mut topic_seen: HashMap<&str, &Origin> = HashMap::new();
+        let mut topic_seen: HashMap<&str, &Origin> = HashMap::default();
         for t in &self.topics {
             if let Some(first) = topic_seen.insert(&t.id.0, &t.origin) {
                 return Err(Error::dictionary(
@@ -427,7 +427,8 @@ impl Loader {
         }
         let mut warnings = self.warnings;
         for e in &self.entities {
-            let mut keys: HashMap<String, &str> = HashMap::new();
+            // Entities have a handful of aliases: a small list beats a map per entity.
+            let mut keys: Vec<(String, &str)> = Vec::new();
             for alias in e.aliases.iter().chain(&e.exact_aliases) {
                 let hangul =
                     alias.chars().filter(|&c| crate::normalize::script(c) == crate::normalize::Script::Hangul).count();
@@ -440,7 +441,10 @@ impl Loader {
                         ),
                     });
                 }
-                if let Some(other) = keys.insert(compact_key(alias), alias) {
+                let key = compact_key(alias);
+                let previous = keys.iter().find(|(k, _)| *k == key).map(|&(_, a)| a);
+                keys.push((key, alias));
+                if let Some(other) = previous {
                     if other != alias && !e.exact_aliases.iter().any(|x| x == alias || x == other) {
                         warnings.push(Warning {
                             place: e.origin.to_string(),
@@ -462,7 +466,7 @@ impl Loader {
 fn shared_alias_warnings(entities: &[Entity], mut warnings: Vec<Warning>) -> Vec<Warning> {
     const SHARED: &str = "is also an alias of";
     warnings.retain(|w| !w.message.contains(SHARED));
-    let mut owner: HashMap<String, usize> = HashMap::new();
+    let mut owner: HashMap<String, usize> = HashMap::default();
     for (i, e) in entities.iter().enumerate() {
         for alias in &e.aliases {
             let key = compact_key(alias);

@@ -9,7 +9,7 @@ use crate::dictionary::{compact_key, Entity};
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{normalize_keep_case, normalize_key, script, Script};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// What a surface form stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +136,7 @@ impl Matcher {
             });
         }
 
-        let mut pattern_ids: HashMap<String, usize> = HashMap::new();
+        let mut pattern_ids: HashMap<String, usize> = HashMap::default();
         let mut patterns: Vec<String> = Vec::new();
         let mut by_pattern: Vec<Vec<u32>> = Vec::new();
         for (s, surface) in surfaces.iter().enumerate() {
