@@ -11,14 +11,27 @@ use std::ops::Range;
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::UnicodeNormalization;
 
-/// Normalized text with, for every byte, the byte range of the original text it came from.
+/// Normalized text with a map from its bytes back to the byte ranges of the original.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Normalized {
     text: String,
-    /// For each byte of `text`: start of the original span that produced it.
-    starts: Vec<u32>,
-    /// For each byte of `text`: end of the original span that produced it.
-    ends: Vec<u32>,
+    /// Where the normalized text came from, as segments ordered by `norm`.
+    segments: Vec<Segment>,
+}
+
+/// A run of normalized bytes from `norm` up to the next segment's `norm`.
+///
+/// Most of an article is copied unchanged (or changed to a character of the same length,
+/// like `A` → `a`), so one *linear* segment maps a whole run byte for byte; only what
+/// normalization really changed (a whitespace run, a full-width letter, a composed cluster)
+/// needs a segment of its own that maps all its bytes to the whole original range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Segment {
+    norm: u32,
+    orig: u32,
+    /// For a non-linear segment: the end of the original range.
+    orig_end: u32,
+    linear: bool,
 }
 
 impl Normalized {
@@ -32,23 +45,48 @@ impl Normalized {
     /// The range must be non-empty and lie on character boundaries of the normalized text.
     pub fn original_span(&self, span: Range<usize>) -> Range<usize> {
         debug_assert!(span.start < span.end && span.end <= self.text.len());
-        self.starts[span.start] as usize..self.ends[span.end - 1] as usize
+        let first = self.segment(span.start);
+        let start =
+            if first.linear { first.orig as usize + (span.start - first.norm as usize) } else { first.orig as usize };
+        let last = self.segment(span.end - 1);
+        let end =
+            if last.linear { last.orig as usize + (span.end - last.norm as usize) } else { last.orig_end as usize };
+        start..end
+    }
+
+    fn segment(&self, byte: usize) -> &Segment {
+        let i = self.segments.partition_point(|s| s.norm as usize <= byte);
+        &self.segments[i.saturating_sub(1)]
     }
 
     /// Re-fills `self` with the normalization of `original`, reusing its buffers.
     pub fn refill(&mut self, original: &str, fold_case: bool) {
         self.text.clear();
-        self.starts.clear();
-        self.ends.clear();
+        self.segments.clear();
         normalize_into(original, fold_case, self);
     }
 
     fn push(&mut self, c: char, from: Range<usize>) {
-        let before = self.text.len();
+        let norm = self.text.len() as u32;
+        let linear = from.len() == c.len_utf8();
+        let extends = match self.segments.last() {
+            Some(last) if linear && last.linear => last.orig + (norm - last.norm) == from.start as u32,
+            // More characters out of the same changed cluster (ﬁ → f, i).
+            Some(last) if !linear && !last.linear => last.orig == from.start as u32 && last.orig_end == from.end as u32,
+            _ => false,
+        };
+        if !extends {
+            self.segments.push(Segment { norm, orig: from.start as u32, orig_end: from.end as u32, linear });
+        }
         self.text.push(c);
-        for _ in before..self.text.len() {
-            self.starts.push(from.start as u32);
-            self.ends.push(from.end as u32);
+    }
+
+    /// Drops the last byte (a trailing space).
+    fn pop_space(&mut self) {
+        self.text.pop();
+        let len = self.text.len() as u32;
+        while self.segments.last().is_some_and(|s| s.norm >= len) {
+            self.segments.pop();
         }
     }
 }
@@ -116,8 +154,6 @@ fn is_stable(c: char, fold_case: bool) -> bool {
 
 fn normalize_into(original: &str, fold_case: bool, out: &mut Normalized) {
     out.text.reserve(original.len());
-    out.starts.reserve(original.len());
-    out.ends.reserve(original.len());
     let mut pending_space: Option<usize> = None; // original start of a whitespace run
     let mut chars = original.char_indices().peekable();
     let mut cluster = String::new();
@@ -175,9 +211,7 @@ fn normalize_into(original: &str, fold_case: bool, out: &mut Normalized) {
     }
     // A trailing whitespace run is dropped: normalized text never ends with a space.
     if out.text.ends_with(' ') {
-        out.text.pop();
-        out.starts.pop();
-        out.ends.pop();
+        out.pop_space();
     }
 }
 
