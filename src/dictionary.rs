@@ -9,16 +9,16 @@
 use crate::error::{Error, Result};
 use crate::normalize::normalize_key;
 use rustc_hash::FxHashMap as HashMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The stable id of an entity (`naver-cloud`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct EntityId(pub String);
 
 /// The stable id of a topic (`sovereign-ai`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TopicId(pub String);
 
 impl fmt::Display for EntityId {
@@ -34,7 +34,7 @@ impl fmt::Display for TopicId {
 }
 
 /// Where an entry was defined, for messages.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Origin {
     /// The file, relative to the dictionary directory (`entities/companies.csv`).
     pub file: String,
@@ -49,7 +49,7 @@ impl fmt::Display for Origin {
 }
 
 /// One entity with the surface forms that name it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entity {
     /// Unique id.
     pub id: EntityId,
@@ -70,7 +70,7 @@ pub struct Entity {
 }
 
 /// One topic: a Boolean query over terms and entities (see [`crate::topic`]).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopicDef {
     /// Unique id.
     pub id: TopicId,
@@ -93,7 +93,7 @@ pub struct TopicDef {
 }
 
 /// A problem that does not stop loading.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     /// `file:line` or `file`.
     pub place: String,
@@ -108,7 +108,7 @@ impl fmt::Display for Warning {
 }
 
 /// Parsed, validated entity and topic lists.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Dictionary {
     entities: Vec<Entity>,
     topics: Vec<TopicDef>,

@@ -10,9 +10,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{normalize_keep_case, normalize_key, script, Script};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
 use rustc_hash::FxHashMap as HashMap;
+use serde::{Deserialize, Serialize};
 
 /// What a surface form stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Owner {
     /// An alias (or the name) of the entity with this index.
     Alias(u32),
@@ -25,7 +26,7 @@ pub enum Owner {
 }
 
 /// One surface form as the dictionary gives it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Surface {
     /// What it stands for.
     pub owner: Owner,
@@ -64,6 +65,14 @@ pub struct Candidate {
 pub struct Matcher {
     automaton: CharwiseDoubleArrayAhoCorasick<u32>,
     /// For pattern `p`: its surfaces are `targets[starts[p]..starts[p + 1]]`.
+    starts: Vec<u32>,
+    targets: Vec<u32>,
+    surfaces: Vec<Surface>,
+}
+
+/// The serialized tables of a [`Matcher`] (the automaton follows them).
+#[derive(Serialize, Deserialize)]
+struct Tables {
     starts: Vec<u32>,
     targets: Vec<u32>,
     surfaces: Vec<Surface>,
@@ -168,6 +177,39 @@ impl Matcher {
         Ok(Matcher { automaton, starts, targets, surfaces })
     }
 
+    /// Serializes the automaton and its tables (see [`Matcher::from_bytes`]).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let tables =
+            Tables { starts: self.starts.clone(), targets: self.targets.clone(), surfaces: self.surfaces.clone() };
+        let mut out = postcard::to_allocvec(&tables).unwrap_or_default();
+        let len = (out.len() as u64).to_le_bytes();
+        out.splice(0..0, len);
+        out.extend(self.automaton.serialize());
+        out
+    }
+
+    /// Reads what [`Matcher::to_bytes`] wrote; checks everything, trusts nothing.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Matcher> {
+        let bad = |what: &str| Error::new(ErrorKind::Config, format!("compiled dictionary is damaged ({what})"));
+        let len = bytes.get(..8).ok_or_else(|| bad("too short"))?;
+        let len = u64::from_le_bytes(len.try_into().map_err(|_| bad("length"))?) as usize;
+        let tables_bytes = bytes.get(8..8usize.saturating_add(len)).ok_or_else(|| bad("tables"))?;
+        let tables: Tables = postcard::from_bytes(tables_bytes).map_err(|_| bad("tables"))?;
+        let (automaton, rest) =
+            CharwiseDoubleArrayAhoCorasick::<u32>::deserialize(&bytes[8 + len..]).map_err(|_| bad("automaton"))?;
+        let patterns = tables.starts.len().checked_sub(1).ok_or_else(|| bad("tables"))?;
+        let consistent = rest.is_empty()
+            && tables.starts.windows(2).all(|w| w[0] <= w[1])
+            && tables.starts.last().is_some_and(|&n| n as usize == tables.targets.len())
+            && tables.targets.iter().all(|&t| (t as usize) < tables.surfaces.len())
+            && automaton.num_states() > 0
+            && patterns > 0;
+        if !consistent {
+            return Err(bad("inconsistent tables"));
+        }
+        Ok(Matcher { automaton, starts: tables.starts, targets: tables.targets, surfaces: tables.surfaces })
+    }
+
     /// Every surface form.
     pub fn surfaces(&self) -> &[Surface] {
         &self.surfaces
@@ -177,6 +219,10 @@ impl Matcher {
     pub fn scan(&self, text: &str, out: &mut Vec<Candidate>) {
         for m in self.automaton.find_overlapping_iter(text) {
             let p = m.value() as usize;
+            // Always in range for an automaton built here; a loaded one is checked at use.
+            if p + 1 >= self.starts.len() {
+                continue;
+            }
             let (start, end) = (m.start() as u32, m.end() as u32);
             for &surface in &self.targets[self.starts[p] as usize..self.starts[p + 1] as usize] {
                 out.push(Candidate { surface, start, end });

@@ -229,7 +229,83 @@ pub fn is_common_word(kodic: &KoDic, alias: &str) -> bool {
     }
 }
 
+/// The first bytes of a compiled dictionary file.
+const COMPILED_MAGIC: &[u8] = b"hantag compiled dictionary\n";
+
+/// What a compiled dictionary holds besides the automaton.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Compiled {
+    version: String,
+    dictionary: Dictionary,
+}
+
+impl TaggerBuilder {
+    /// Loads a dictionary compiled by [`Tagger::compiled_bytes`] (`hantag compile`), with this
+    /// builder's morphology; its common-word guards are those it was compiled with.
+    pub fn load_compiled(&self, bytes: &[u8]) -> Result<Tagger> {
+        let rest = bytes.strip_prefix(COMPILED_MAGIC).ok_or_else(|| {
+            crate::Error::new(crate::ErrorKind::Config, "not a compiled hantag dictionary (made by `hantag compile`)")
+        })?;
+        let bad = || crate::Error::new(crate::ErrorKind::Config, "compiled dictionary is damaged");
+        let len = u64::from_le_bytes(rest.get(..8).ok_or_else(bad)?.try_into().map_err(|_| bad())?) as usize;
+        let head = rest.get(8..8usize.saturating_add(len)).ok_or_else(bad)?;
+        let compiled: Compiled = postcard::from_bytes(head).map_err(|_| bad())?;
+        if compiled.version != env!("CARGO_PKG_VERSION") {
+            return Err(crate::Error::new(
+                crate::ErrorKind::Config,
+                format!(
+                    "compiled by hantag {}, this is hantag {}: compile it again",
+                    compiled.version,
+                    env!("CARGO_PKG_VERSION")
+                ),
+            ));
+        }
+        let matcher = Matcher::from_bytes(&rest[8 + len..])?;
+        let dictionary = compiled.dictionary;
+        let topics = TopicSet::compile(dictionary.topics(), dictionary.entities())?;
+        let entity_count = dictionary.entities().len();
+        let owners_ok = matcher.surfaces().iter().all(|s| match s.owner {
+            Owner::Alias(e) | Owner::Exclude(e) | Owner::Require(e) => (e as usize) < entity_count,
+            Owner::Term(t) => (t as usize) < topics.terms().len(),
+        });
+        if !owners_ok {
+            return Err(bad());
+        }
+        let kodic = if self.morphology == Morphology::OnDemand { Some(KoDic::load()?) } else { None };
+        let has_requires = dictionary.entities().iter().map(|e| !e.requires.is_empty()).collect();
+        Ok(Tagger {
+            inner: Arc::new(Inner {
+                dictionary,
+                matcher,
+                topics,
+                kodic,
+                morphology: self.morphology,
+                has_requires,
+                cache_limit: self.cache_limit,
+            }),
+        })
+    }
+}
+
+/// Whether `bytes` start like a compiled dictionary.
+pub fn is_compiled(bytes: &[u8]) -> bool {
+    bytes.starts_with(COMPILED_MAGIC)
+}
+
 impl Tagger {
+    /// The compiled dictionary as bytes, for [`TaggerBuilder::load_compiled`]: loading it
+    /// skips parsing, normalizing, guard look-ups and the automaton build.
+    pub fn compiled_bytes(&self) -> Vec<u8> {
+        let compiled =
+            Compiled { version: env!("CARGO_PKG_VERSION").to_string(), dictionary: self.inner.dictionary.clone() };
+        let head = postcard::to_allocvec(&compiled).unwrap_or_default();
+        let mut out = COMPILED_MAGIC.to_vec();
+        out.extend((head.len() as u64).to_le_bytes());
+        out.extend(head);
+        out.extend(self.inner.matcher.to_bytes());
+        out
+    }
+
     /// A tagger with the default options (morphology on demand, common-word guard on).
     pub fn new(dictionary: Dictionary) -> Result<Tagger> {
         TaggerBuilder::default().build(dictionary)
@@ -298,6 +374,10 @@ struct Scratch {
     candidates: [Vec<Candidate>; 2],
     required: Vec<bool>,
     occupied: Vec<Range<usize>>,
+    /// Byte offsets of the spaces of the current field, filled on the first term hit: a
+    /// term's word index is the number of spaces before it.
+    spaces: Vec<usize>,
+    spaces_ready: bool,
     valid: Vec<(Candidate, u32)>,
 }
 
@@ -347,6 +427,8 @@ impl Worker {
             let text = norm.as_str();
             let candidates = &s.candidates[i];
             s.valid.clear();
+            s.spaces.clear();
+            s.spaces_ready = false;
             for c in candidates {
                 let surface = &surfaces[c.surface as usize];
                 match surface.owner {
@@ -369,8 +451,16 @@ impl Worker {
                         s.valid.push((*c, e as u32));
                     }
                     Owner::Term(t) => {
-                        if validate(text, c, false, true, surface.prefix, &mut self.cache) {
-                            term_hits.push(TermHit { term: t, field, word: word_index(text, c.start as usize) });
+                        // A term that no topic scopes to this field needs no validation.
+                        if inner.topics.wants(t, field)
+                            && validate(text, c, false, true, surface.prefix, &mut self.cache)
+                        {
+                            if !s.spaces_ready {
+                                s.spaces.extend(text.match_indices(' ').map(|(i, _)| i));
+                                s.spaces_ready = true;
+                            }
+                            let word = s.spaces.partition_point(|&sp| sp < c.start as usize) as u32;
+                            term_hits.push(TermHit { term: t, field, word });
                         }
                     }
                     Owner::Exclude(_) | Owner::Require(_) => {}
@@ -416,11 +506,6 @@ fn excluded(candidates: &[Candidate], surfaces: &[crate::matcher::Surface], e: u
     candidates
         .iter()
         .any(|x| surfaces[x.surface as usize].owner == Owner::Exclude(e) && x.start < c.end && c.start < x.end)
-}
-
-/// The number of spaces before byte `at` (normalized text has single spaces).
-fn word_index(text: &str, at: usize) -> u32 {
-    text.as_bytes()[..at].iter().filter(|&&b| b == b' ').count() as u32
 }
 
 /// Decides whether a candidate is a mention (or a valid term occurrence).
@@ -500,6 +585,28 @@ fn clamp_window(text: &str, from: usize, to: usize, start: usize, end: usize) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compiled_dictionary_round_trip() {
+        let dict = Dictionary::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dict")).unwrap();
+        let tagger = Tagger::new(dict).unwrap();
+        let bytes = tagger.compiled_bytes();
+        let loaded = Tagger::builder().load_compiled(&bytes).unwrap();
+        let article = Article::new("a", "ＬＧ전자 발표", "네이버클라우드는 인도하고 있다. 인도는 MS와 사진을 찍었다.");
+        let (a, b) = (tagger.tag(&article).unwrap(), loaded.tag(&article).unwrap());
+        assert_eq!(a.mentions(), b.mentions());
+        assert!(!a.mentions().is_empty());
+        assert_eq!(loaded.guarded_aliases(), tagger.guarded_aliases());
+        // Damaged or foreign bytes are errors, never panics.
+        for cut in [0, 10, bytes.len() / 2, bytes.len() - 1] {
+            assert!(Tagger::builder().load_compiled(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut flipped = bytes.clone();
+        let n = flipped.len();
+        flipped[n - 40] ^= 0xff;
+        let _ = Tagger::builder().load_compiled(&flipped);
+        assert!(Tagger::builder().load_compiled(b"id,type,name\n").is_err());
+    }
 
     #[test]
     fn tagger_is_send_sync_clone() {

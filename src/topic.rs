@@ -40,7 +40,7 @@
 //! [[topic]]
 //! id = "ai-chips"
 //! name = "AI 반도체·GPU"
-//! query = 'GPU OR NPU OR "AI 반도체" OR HBM OR (엔비디아 NEAR/5 칩*) NOT "그래픽카드 게임"'
+//! query = '(GPU OR NPU OR "AI 반도체" OR 엔비디아 NEAR/5 (칩 OR 칩셋)) NOT "그래픽카드 게임"'
 //! min_score = 2
 //!
 //! [topic.keywords]
@@ -104,6 +104,8 @@ pub struct TopicSet {
     /// For each term: its group, the terms with the same compact key (`소버린 AI`, `소버린AI`,
     /// `소버린 AI*`), so that one occurrence counts once in a topic however it was matched.
     term_group: Vec<u32>,
+    /// For each term: the fields its occurrences count in (bit 1 title, bit 2 body).
+    term_fields: Vec<u8>,
     /// Type names used by `type:` operands.
     kinds: Vec<String>,
     /// For each entity of the compiling dictionary: the index of its type in `kinds`, if used.
@@ -117,8 +119,8 @@ pub struct TopicSet {
     by_kind: Vec<Vec<u32>>,
     /// Topics whose query may hold with no positive operand present: always evaluated.
     always: Vec<u32>,
-    /// Topic indices, deepest in the parent tree first.
-    depth_order: Vec<u32>,
+    /// The greatest number of ancestors of a topic.
+    max_depth: u32,
 }
 
 const NO_KIND: u32 = u32::MAX;
@@ -128,6 +130,8 @@ struct Topic {
     id: TopicId,
     name: String,
     parent: Option<u32>,
+    /// Number of ancestors.
+    depth: u32,
     /// `None` for a keyword-only topic (empty query).
     query: Option<Node>,
     /// Keyword terms with their fields and weights, sorted by group.
@@ -182,10 +186,10 @@ impl TopicSet {
         }
         set.terms = interner.terms;
         set.term_group = interner.term_group;
+        set.term_fields = interner.fields;
 
-        // Parent cycles, and the order in which children pass their scores up.
-        let mut depth = vec![0usize; defs.len()];
-        for i in 0..defs.len() {
+        // Parent cycles, and each topic's depth: children pass their scores up, deepest first.
+        for i in 0..set.topics.len() {
             let mut path = vec![i];
             while let Some(p) = set.topics[*path.last().unwrap_or(&i)].parent {
                 let p = p as usize;
@@ -200,11 +204,10 @@ impl TopicSet {
                 }
                 path.push(p);
             }
-            depth[i] = path.len() - 1;
+            let depth = path.len() as u32 - 1;
+            set.topics[i].depth = depth;
+            set.max_depth = set.max_depth.max(depth);
         }
-        let mut order: Vec<u32> = (0..defs.len() as u32).collect();
-        order.sort_by_key(|&t| std::cmp::Reverse(depth[t as usize]));
-        set.depth_order = order;
 
         // Which topics each term, entity and type can make hold.
         set.by_term = vec![Vec::new(); set.terms.len()];
@@ -241,6 +244,14 @@ impl TopicSet {
         &self.terms
     }
 
+    /// Whether an occurrence of term `term` in `field` can matter to any topic (as an operand,
+    /// negated or not, or as a keyword); the tagger need not validate the others.
+    ///
+    /// The news-section keywords, for example, count in titles only.
+    pub fn wants(&self, term: u32, field: Field) -> bool {
+        self.term_fields.get(term as usize).is_some_and(|&mask| mask & field_bit(Some(field)) != 0)
+    }
+
     /// Number of topics.
     pub fn len(&self) -> usize {
         self.topics.len()
@@ -256,7 +267,7 @@ impl TopicSet {
     ///
     /// `entities` must be the entities the set was compiled with; mention indices point into it.
     pub fn score(&self, hits: &[TermHit], mentions: &[Mention], entities: &[Entity]) -> Vec<TopicScore> {
-        if self.topics.is_empty() {
+        if self.topics.is_empty() || (hits.is_empty() && mentions.is_empty() && self.always.is_empty()) {
             return Vec::new();
         }
         let ctx = Context::new(self, hits, mentions);
@@ -281,41 +292,52 @@ impl TopicSet {
                 candidates.extend(topics);
             }
         }
+        if candidates.is_empty() {
+            return Vec::new();
+        }
         candidates.sort_unstable();
         candidates.dedup();
 
-        let mut own: HashMap<u32, Own> = HashMap::new();
+        let mut entries: Vec<Entry> = Vec::new();
         let mut contributions = Vec::new();
         for &t in &candidates {
-            if let Some(result) = self.evaluate(t, &ctx, entities, &mut contributions) {
-                own.insert(t, result);
+            if let Some(own) = self.evaluate(t, &ctx, entities, &mut contributions) {
+                entries.push(Entry { topic: t, own: Some(own), children: Vec::new() });
             }
         }
-        if own.is_empty() {
+        if entries.is_empty() {
             return Vec::new();
         }
 
-        // Children pass their scores up, deepest first.
-        let mut implied: Vec<(u32, u32, f64)> = Vec::new(); // (parent, child, child's score)
+        // Children pass their scores up, deepest first; a parent is always shallower.
         let mut fired: Vec<(u32, TopicScore)> = Vec::new();
-        for &t in &self.depth_order {
-            let mine = own.remove(&t);
-            let from_children: Vec<(u32, f64)> = implied.iter().filter(|i| i.0 == t).map(|i| (i.1, i.2)).collect();
-            let own_fires = mine.as_ref().is_some_and(|o| o.score >= self.topics[t as usize].min_score - 1e-9);
-            if !own_fires && from_children.is_empty() {
-                continue;
+        for depth in (0..=self.max_depth).rev() {
+            let mut i = 0;
+            while i < entries.len() {
+                let topic = &self.topics[entries[i].topic as usize];
+                if topic.depth != depth {
+                    i += 1;
+                    continue;
+                }
+                let Entry { topic: t, own, children } = entries.swap_remove(i);
+                let own_fires = own.as_ref().is_some_and(|o| o.score >= topic.min_score - 1e-9);
+                if !own_fires && children.is_empty() {
+                    continue;
+                }
+                let (mut score, mut evidence) = own.map_or((0.0, Vec::new()), |o| (o.score, o.evidence));
+                for (child, child_score) in children {
+                    score = score.max(child_score);
+                    evidence.push(Evidence { term: format!("topic:{}", self.topics[child as usize].id), count: 1 });
+                }
+                evidence.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.term.cmp(&b.term)));
+                if let Some(p) = topic.parent {
+                    match entries.iter_mut().find(|e| e.topic == p) {
+                        Some(e) => e.children.push((t, score)),
+                        None => entries.push(Entry { topic: p, own: None, children: vec![(t, score)] }),
+                    }
+                }
+                fired.push((t, TopicScore { id: topic.id.clone(), name: topic.name.clone(), score, evidence }));
             }
-            let (mut score, mut evidence) = mine.map_or((0.0, Vec::new()), |o| (o.score, o.evidence));
-            for (child, child_score) in from_children {
-                score = score.max(child_score);
-                evidence.push(Evidence { term: format!("topic:{}", self.topics[child as usize].id), count: 1 });
-            }
-            evidence.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.term.cmp(&b.term)));
-            let topic = &self.topics[t as usize];
-            if let Some(p) = topic.parent {
-                implied.push((p, t, score));
-            }
-            fired.push((t, TopicScore { id: topic.id.clone(), name: topic.name.clone(), score, evidence }));
         }
         fired.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
         fired.into_iter().map(|(_, s)| s).collect()
@@ -341,14 +363,17 @@ impl TopicSet {
         }
 
         // Every occurrence counts once towards the score …
-        let mut occurrences: Vec<(Occurrence, f64)> = out.iter().map(|c| (c.occurrence, c.weight)).collect();
-        occurrences.sort_by(|a, b| a.0.cmp(&b.0));
-        occurrences.dedup_by(|a, b| a.0 == b.0);
-        let score = occurrences.iter().map(|o| o.1).sum::<f64>();
+        out.sort_by_key(|c| c.occurrence);
+        let mut score = 0.0;
+        for (i, c) in out.iter().enumerate() {
+            if i == 0 || out[i - 1].occurrence != c.occurrence {
+                score += c.weight;
+            }
+        }
         let score = (score * 1e6).round() / 1e6;
 
         // … and once per operand in the evidence.
-        out.sort_by(|a, b| (a.key, a.occurrence).cmp(&(b.key, b.occurrence)));
+        out.sort_by_key(|c| (c.key, c.occurrence));
         out.dedup_by(|a, b| a.key == b.key && a.occurrence == b.occurrence);
         let mut evidence: Vec<Evidence> = Vec::new();
         let mut last: Option<Key> = None;
@@ -485,6 +510,13 @@ fn in_field(scope: Option<Field>, field: Field) -> bool {
     !matches!(scope, Some(f) if f != field)
 }
 
+/// A topic that held or that a child implies, with the scores its children pass up.
+struct Entry {
+    topic: u32,
+    own: Option<Own>,
+    children: Vec<(u32, f64)>,
+}
+
 /// A topic's own result when its query holds.
 struct Own {
     score: f64,
@@ -590,20 +622,32 @@ impl Node {
     }
 }
 
+/// The field bits of a scope: 1 title, 2 body, 3 both.
+fn field_bit(scope: Option<Field>) -> u8 {
+    match scope {
+        Some(Field::Title) => 1,
+        Some(Field::Body) => 2,
+        None => 3,
+    }
+}
+
 /// Distinct terms across all topics, and their groups.
 #[derive(Default)]
 struct Interner {
     terms: Vec<TermSpec>,
     term_group: Vec<u32>,
+    /// The fields each term is used in (see [`field_bit`]).
+    fields: Vec<u8>,
     ids: HashMap<(String, bool), u32>,
     groups: HashMap<String, u32>,
 }
 
 impl Interner {
-    /// The index of a term (interning it) and its group.
-    fn intern(&mut self, text: &str, prefix: bool) -> (u32, u32) {
+    /// The index of a term used in `scope` (interning it) and its group.
+    fn intern(&mut self, text: &str, prefix: bool, scope: Option<Field>) -> (u32, u32) {
         let key = (normalize_key(text), prefix);
         if let Some(&t) = self.ids.get(&key) {
+            self.fields[t as usize] |= field_bit(scope);
             return (t, self.term_group[t as usize]);
         }
         let next_group = self.groups.len() as u32;
@@ -611,6 +655,7 @@ impl Interner {
         let t = self.terms.len() as u32;
         self.terms.push(TermSpec { text: text.to_string(), prefix });
         self.term_group.push(group);
+        self.fields.push(field_bit(scope));
         self.ids.insert(key, t);
         (t, group)
     }
@@ -659,7 +704,7 @@ fn compile_topic(
             None => (text, false),
         };
         check_term(text, prefix).map_err(keyword_err)?;
-        let (term, group) = interner.intern(text, prefix);
+        let (term, group) = interner.intern(text, prefix, field);
         keywords.push(Keyword { term, group, field, weight: *weight });
         let label = if prefix { format!("{text}*") } else { text.to_string() };
         if !labels.iter().any(|l| l.0 == group) {
@@ -672,6 +717,7 @@ fn compile_topic(
         id: def.id.clone(),
         name: def.name.clone(),
         parent,
+        depth: 0,
         query,
         keywords,
         labels,
@@ -744,7 +790,7 @@ impl Lower<'_> {
         let Expr::Term { text, prefix, field, .. } = expr else {
             unreachable!("NEAR operands and leaves are terms by construction")
         };
-        let (term, group) = self.interner.intern(text, *prefix);
+        let (term, group) = self.interner.intern(text, *prefix, *field);
         if !self.labels.iter().any(|l| l.0 == group) {
             self.labels.push((group, if *prefix { format!("{text}*") } else { text.clone() }));
         }
@@ -1199,6 +1245,10 @@ mod tests {
             ("반도체* OR chip* OR \"데이터 센터\"*", "(OR 반도체* chip* \"데이터 센터\"*)"),
             ("10:30", "10:30"),
             ("(((a)))", "a"),
+            (
+                "(GPU OR NPU OR \"AI 반도체\" OR 엔비디아 NEAR/5 (칩 OR 칩셋)) NOT \"그래픽카드 게임\"",
+                "(AND (OR GPU NPU \"AI 반도체\" (NEAR/5 (엔비디아) (칩 칩셋))) (NOT \"그래픽카드 게임\"))",
+            ),
             ("", "<empty>"),
             ("   ", "<empty>"),
         ];
@@ -1308,6 +1358,14 @@ mod tests {
         assert_eq!(terms, [("GPU", false), ("소버린 AI", false), ("소버린AI", false), ("gpus", false), ("GPUs", true)]);
         assert_eq!(set.term_group, [0, 1, 1, 2, 2]);
         assert_eq!(set.len(), 2);
+        assert!(set.wants(0, Field::Title) && set.wants(0, Field::Body));
+
+        let mut section = def("s", "title:x OR NOT body:y");
+        section.keywords = vec![("title:z".to_string(), 1.0)];
+        let set = TopicSet::compile(&[section], &[]).unwrap();
+        let wants: Vec<(bool, bool)> =
+            (0..3).map(|t| (set.wants(t, Field::Title), set.wants(t, Field::Body))).collect();
+        assert_eq!(wants, [(true, false), (false, true), (true, false)]);
     }
 
     fn hit(term: u32, field: Field, word: u32) -> TermHit {
