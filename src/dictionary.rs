@@ -373,7 +373,16 @@ impl Loader {
             let span = t.query.span();
             let quote =
                 if text[span.start..].starts_with("'''") || text[span.start..].starts_with("\"\"\"") { 3 } else { 1 };
-            let query_at = line_col(text, span.start + quote);
+            let mut first = span.start + quote;
+            // TOML drops a newline right after the opening `'''` or `"""`.
+            if quote == 3 {
+                if text[first..].starts_with("\r\n") {
+                    first += 2;
+                } else if text[first..].starts_with('\n') {
+                    first += 1;
+                }
+            }
+            let query_at = line_col(text, first);
             let mut keywords = Vec::new();
             for (term, weight) in t.keywords {
                 let w = weight.as_float().or_else(|| weight.as_integer().map(|i| i as f64));
@@ -596,6 +605,9 @@ mod tests {
         assert_eq!(t.query_at, (4, 10));
         assert_eq!(t.min_score, 2.0);
         assert_eq!(t.keywords, [("LLM".to_string(), 2.0)]);
+        let mut loader = Loader::default();
+        loader.add_file("t.toml", "topics.toml", "[[topic]]\nid = \"b\"\nname = \"B\"\nquery = \'\'\'\n  반도체\'\'\'\n").unwrap();
+        assert_eq!(loader.topics[0].query_at, (5, 1));
         let mut loader = Loader::default();
         let err = loader.add_file("topics.toml", "topics.toml", "[[topic]]\nid = \"x\"\n").unwrap_err();
         assert!(err.to_string().starts_with("topics.toml"), "{err}");
