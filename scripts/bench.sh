@@ -1,57 +1,139 @@
 #!/usr/bin/env bash
-# Reproduces the throughput, memory and dictionary-build figures of BENCHMARKS.md.
+# Reproduces the figures of BENCHMARKS.md. Each figure is the best of 3 runs of the whole
+# process (wall time; peak RSS of that run), on ../shared/corpus/bench_news_corpus.jsonl.
 #
-# usage: scripts/bench.sh [CORPUS.jsonl]   (default ../shared/corpus/bench_news_corpus.jsonl)
-# Prints a markdown table. Each figure is the best of 3 runs of the whole process.
+# usage: scripts/bench.sh [SECTION…]    sections: throughput peers scaling memory topics build
+#                                       (default: all of them)
+# The Python peers are installed into .venv-bench (pyahocorasick, flashtext, spacy) from
+# the package registry on first use.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 shared=${HANTAG_SHARED:-$root/../shared}
-corpus=${1:-$shared/corpus/bench_news_corpus.jsonl}
-bin=target/release/hantag
+corpus=$shared/corpus/bench_news_corpus.jsonl
+gazetteer=$shared/corpus/gazetteers/gazetteer_100k.tsv
+bin=$root/target/release/hantag
+sections=${*:-throughput peers scaling memory topics build}
 cargo build --release --quiet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-python3 scripts/gazetteer_to_dict.py "$shared/corpus/gazetteers/gazetteer_100k.tsv" "$work/g100k" --all-types 2>/dev/null
+python3 scripts/gazetteer_to_dict.py "$gazetteer" "$work/g100k" --all-types 2>/dev/null
 echo '{"id":"x","body":"네이버"}' > "$work/one.jsonl"
-text_mb=$(python3 -c "
+text_mb() {
+  python3 -c "
 import json,sys
 n=0
 for l in open(sys.argv[1],encoding='utf-8'):
     d=json.loads(l); n+=len((d.get('title') or '').encode())+len((d.get('body') or '').encode())
-print(f'{n/1e6:.2f}')" "$corpus")
+print(f'{n/1e6:.2f}')" "$1"
+}
+mb=$(text_mb "$corpus")
 docs=$(wc -l < "$corpus")
 
-# best of 3: wall seconds and peak RSS (MB) of a command
+# best of 3: prints "wall_seconds peak_MB"
 measure() {
-  local best=999999 rss=0
+  local best="" rss=0 wall kb
   for _ in 1 2 3; do
     /usr/bin/time -f "%e %M" -o "$work/t" "$@" > /dev/null 2>&1 || true
     read -r wall kb < "$work/t"
-    if python3 -c "import sys; sys.exit(0 if float('$wall') < float('$best') else 1)"; then best=$wall; rss=$kb; fi
+    if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $wall < $best else 1)"; then best=$wall; rss=$((kb / 1024)); fi
   done
-  echo "$best $((rss / 1024))"
+  echo "$best $rss"
 }
+rate() { python3 -c "print(f'{$1/max($2,1e-9):.1f}')"; }
 
-echo "corpus: $corpus ($docs documents, $text_mb MB of title+body text)"
-echo
-echo "| dictionary | morph | threads | wall s | MB/s | docs/s | peak MB |"
-echo "|---|---|---|---|---|---|---|"
-for dict in builtin "$work/g100k"; do
-  name=$([ "$dict" = builtin ] && echo "built-in" || echo "gazetteer 100k (all types)")
-  for morph in off on; do
-    for threads in 1 2; do
-      read -r wall rss < <(measure $bin tag "$corpus" --dict "$dict" --format jsonl --morph "$morph" --threads "$threads" -q)
-      python3 -c "print(f'| $name | $morph | $threads | $wall | {$text_mb/$wall:.1f} | {$docs/$wall:,.0f} | $rss |')"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "corpus: $corpus ($docs documents, $mb MB of title+body text)"
+
+for section in $sections; do
+case $section in
+throughput)
+  echo; echo "## throughput (whole process, --format jsonl to /dev/null)"; echo
+  echo "| dictionary | morph | threads | wall s | MB/s | docs/s | peak MB |"
+  echo "|---|---|---|---|---|---|---|"
+  for dict in builtin "$work/g100k"; do
+    name=$([ "$dict" = builtin ] && echo "built-in" || echo "gazetteer 100k")
+    for morph in off on; do
+      for threads in 1 2; do
+        read -r wall rss < <(measure "$bin" tag "$corpus" --dict "$dict" --format jsonl --morph "$morph" --threads "$threads" -q)
+        echo "| $name | $morph | $threads | $wall | $(rate "$mb" "$wall") | $(rate "$docs" "$wall") | $rss |"
+      done
     done
   done
-done
-echo
-echo "| dictionary | load + compile (whole process on one tiny article) | peak MB |"
-echo "|---|---|---|"
-for dict in builtin "$work/g100k"; do
-  name=$([ "$dict" = builtin ] && echo "built-in" || echo "gazetteer 100k")
-  read -r wall rss < <(measure $bin tag "$work/one.jsonl" --dict "$dict" --format jsonl -q)
-  echo "| $name | $wall s | $rss |"
+  ;;
+peers)
+  if [ ! -x .venv-bench/bin/python ] || ! .venv-bench/bin/python -c "import ahocorasick, flashtext, spacy" 2>/dev/null; then
+    python3 -m venv .venv-bench
+    .venv-bench/bin/pip install --quiet pyahocorasick flashtext spacy
+  fi
+  echo; echo "## peers (gazetteer_100k.tsv, all rows; whole process, interpreter start included)"; echo
+  echo "| tool | docs | wall s | MB/s | hantag --morph off, 1 thread, is faster by |"
+  echo "|---|---|---|---|---|"
+  read -r hwall _ < <(measure "$bin" tag "$corpus" --dict "$work/g100k" --format jsonl --morph off --threads 1 -q)
+  hrate=$(rate "$mb" "$hwall")
+  echo "| hantag --morph off, 1 thread | $docs | $hwall | $hrate | 1.0× |"
+  for peer in pyahocorasick flashtext; do
+    read -r wall _ < <(measure .venv-bench/bin/python scripts/peers.py "$gazetteer" "$corpus" "$peer")
+    echo "| $peer | $docs | $wall | $(rate "$mb" "$wall") | $(python3 -c "print(f'{$wall/$hwall:.1f}×')") |"
+  done
+  # spaCy is too slow for the whole corpus: its rates are measured on the first 2,000 documents.
+  head -n 2000 "$corpus" > "$work/head.jsonl"
+  hmb=$(text_mb "$work/head.jsonl")
+  for peer in spacy-phrase spacy-ruler; do
+    read -r wall _ < <(measure .venv-bench/bin/python scripts/peers.py "$gazetteer" "$work/head.jsonl" "$peer")
+    echo "| $peer (first 2,000 docs) | 2000 | $wall | $(rate "$hmb" "$wall") | $(python3 -c "print(f'{$wall/($hmb/$hrate):.0f}× (at hantag\'s rate)')") |"
+  done
+  ;;
+scaling)
+  echo; echo "## scaling with dictionary size (synthetic: real aliases first, then pseudo-names)"; echo
+  echo "| aliases | build: whole process on one article, s | peak MB | tag corpus, morph off, 1 thread: wall s | MB/s |"
+  echo "|---|---|---|---|---|"
+  for n in 1000 10000 100000 1000000; do
+    python3 scripts/synth_dict.py "$n" "$work/s$n" 2>/dev/null
+    read -r bwall brss < <(measure "$bin" tag "$work/one.jsonl" --dict "$work/s$n" --format jsonl -q)
+    read -r wall _ < <(measure "$bin" tag "$corpus" --dict "$work/s$n" --format jsonl --morph off --threads 1 -q)
+    echo "| $n | $bwall | $brss | $wall | $(rate "$mb" "$wall") |"
+  done
+  echo; echo "| threads | built-in, morph on: wall s | MB/s | gazetteer 100k, morph off: wall s | MB/s |"
+  echo "|---|---|---|---|---|"
+  python3 scripts/make_bench_corpus.py 4 "$work/x4.jsonl" 2>/dev/null
+  mb4=$(text_mb "$work/x4.jsonl")
+  for threads in 1 2; do
+    read -r w1 _ < <(measure "$bin" tag "$work/x4.jsonl" --format jsonl --morph on --threads "$threads" -q)
+    read -r w2 _ < <(measure "$bin" tag "$work/x4.jsonl" --dict "$work/g100k" --format jsonl --morph off --threads "$threads" -q)
+    echo "| $threads | $w1 | $(rate "$mb4" "$w1") | $w2 | $(rate "$mb4" "$w2") |"
+  done
+  ;;
+memory)
+  echo; echo "## peak memory, 1x vs 4x the corpus (built-in, morph on, 2 threads)"; echo
+  python3 scripts/make_bench_corpus.py 4 "$work/x4.jsonl" 2>/dev/null
+  read -r _ r1 < <(measure "$bin" tag "$corpus" --out "$work/o1" -q)
+  read -r _ r4 < <(measure "$bin" tag "$work/x4.jsonl" --out "$work/o4" -q)
+  echo "| input | peak MB |"; echo "|---|---|"
+  echo "| 1× ($docs docs) | $r1 |"; echo "| 4× | $r4 ($(python3 -c "print(f'{$r4/$r1:.2f}×')")) |"
+  ;;
+topics)
+  echo; echo "## cost of the built-in topics (built-in entities, morph on, 1 thread)"; echo
+  mkdir -p "$work/notopics" && cp -r dictionaries/entities "$work/notopics/"
+  read -r w1 _ < <(measure "$bin" tag "$corpus" --dict builtin --format jsonl --threads 1 -q)
+  read -r w0 _ < <(measure "$bin" tag "$corpus" --dict "$work/notopics" --format jsonl --threads 1 -q)
+  echo "| dictionaries | wall s | MB/s |"; echo "|---|---|---|"
+  echo "| entities only | $w0 | $(rate "$mb" "$w0") |"
+  echo "| entities + 45 topics | $w1 | $(rate "$mb" "$w1") |"
+  ;;
+build)
+  echo; echo "## dictionary build (whole process on one tiny article)"; echo
+  echo "| dictionary | from CSV: s | peak MB | compiled (hantag compile): s | peak MB |"; echo "|---|---|---|---|---|"
+  python3 scripts/synth_dict.py 1000000 "$work/s1m" 2>/dev/null
+  for dict in builtin "$work/g100k" "$work/s1m"; do
+    name=$(case "$dict" in builtin) echo built-in;; *g100k) echo "gazetteer 100k";; *) echo "1M aliases";; esac)
+    read -r wall rss < <(measure "$bin" tag "$work/one.jsonl" --dict "$dict" --format jsonl -q)
+    "$bin" compile --dict "$dict" -o "$work/c.bin" > /dev/null 2>&1
+    read -r cwall crss < <(measure "$bin" tag "$work/one.jsonl" --dict "$work/c.bin" --format jsonl -q)
+    echo "| $name | $wall | $rss | $cwall | $crss |"
+  done
+  ;;
+*) echo "unknown section $section" >&2; exit 2 ;;
+esac
 done
