@@ -5,7 +5,7 @@
 //! The scan reports *all* overlapping candidates: validation may reject the longest one,
 //! and a shorter valid candidate must still be there to take its place.
 
-use crate::dictionary::{compact_key, Entity};
+use crate::dictionary::Entity;
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{normalize_keep_case, normalize_key, script, Script};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
@@ -294,10 +294,6 @@ pub fn spacing_variants(form: &str) -> Vec<String> {
     out
 }
 
-/// The compact comparison key of a surface (normalized, no spaces).
-pub fn surface_key(text: &str) -> String {
-    compact_key(text)
-}
 
 #[cfg(test)]
 mod tests {

@@ -331,7 +331,7 @@ impl Tagger {
         &self.inner.matcher.surfaces()[alias as usize].text
     }
 
-    /// Whether the alias with this text of `entity` is guarded as a common word.
+    /// The aliases held back by the common-word guard, with their entities.
     pub fn guarded_aliases(&self) -> Vec<(&EntityId, &str)> {
         let entities = self.inner.dictionary.entities();
         self.inner
