@@ -642,7 +642,11 @@ impl Iterator for JsonLines {
                     }
                     let bom = if self.line == 1 && self.buf.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
                     if self.buf[bom..].iter().all(u8::is_ascii_whitespace) {
-                        continue;
+                        if self.source != "-" {
+                            continue;
+                        }
+                        self.seen_record = true;
+                        return Some(self.error(Some(self.line), "blank line".to_string()));
                     }
                     self.seen_record = true;
                     if let Some(at) = self.buf.iter().position(|&b| b == 0) {
@@ -756,7 +760,15 @@ fn parse_jsonl_line(source: String, line: u64, text: &str, fields: &FieldNames) 
     let Value::Object(object) = value else {
         return Err(InputError::new(source, Some(line), "record is not a JSON object"));
     };
-    let default_id = || format!("{}:{line}", file_stem(&source));
+    let default_id = || {
+        if source == "-" {
+            // Same record, same id, wherever it sits in the stream (FNV-1a of the line).
+            let hash = text.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+            format!("-:{hash:016x}")
+        } else {
+            format!("{}:{line}", file_stem(&source))
+        }
+    };
     match article_from_object(object, fields, default_id) {
         Ok(mut article) => {
             article.source = source;
@@ -1540,12 +1552,16 @@ mod tests {
 
     #[test]
     fn stdin_records_are_named_after_dash() {
+        // On stdin a blank line is a record too (one output line per input line), and a record
+        // without an id is named after its content, not its position in the stream.
         let input = "\n{\"body\": \"표준 입력\"}\n".as_bytes().to_vec();
         let opts = ReadOptions::default();
         let records: Vec<_> = JsonLines::new("-".to_string(), Box::new(io::Cursor::new(input)), 100, false).collect();
-        assert_eq!(records.len(), 1);
-        let article = records[0].clone().parse(&opts).unwrap();
-        assert_eq!((article.id.as_str(), article.source.as_str()), ("-:2", "-"));
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].clone().parse(&opts).unwrap_err().message, "blank line");
+        let article = records[1].clone().parse(&opts).unwrap();
+        assert_eq!(article.source, "-");
+        assert!(article.id.starts_with("-:") && article.id.len() == 18, "{}", article.id);
     }
 
     #[test]
@@ -1559,7 +1575,7 @@ mod tests {
         assert_eq!(records[0].as_ref().unwrap().body, "a");
         let error = records[1].as_ref().unwrap_err();
         assert_eq!((error.line, error.message.as_str()), (Some(2), "line is larger than the 20 bytes limit"));
-        assert_eq!(records[2].as_ref().unwrap().id, "-:3");
+        assert_eq!(records[2].as_ref().unwrap().body, "b");
     }
 
     #[test]

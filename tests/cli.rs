@@ -38,8 +38,15 @@ fn compare_golden(name: &str, got: &[u8]) {
     );
 }
 
-const OUTPUTS: [&str; 6] =
-    ["articles.jsonl", "mentions.csv", "articles.csv", "entities.csv", "topics.csv", "errors.csv"];
+const OUTPUTS: [&str; 7] = [
+    "articles.jsonl",
+    "mentions.csv",
+    "articles.csv",
+    "article_entities.csv",
+    "entities.csv",
+    "topics.csv",
+    "errors.csv",
+];
 
 #[test]
 fn golden_output_directory() {
@@ -166,16 +173,25 @@ fn run_stdin(args: &[&str], input: &str) -> Output {
 
 #[test]
 fn stdin_filter_keeps_one_record_per_line() {
-    let input = "{\"id\":\"x1\",\"title\":\"\",\"body\":\"네이버는\"}\nnot json\n{\"id\":\"x3\",\"body\":\"MS와\"}\n";
+    let input = "{\"id\":\"x1\",\"title\":\"\",\"body\":\"네이버는\"}\nnot json\n{\"id\":\"x3\",\"body\":\"MS와\"}\n\n{\"body\":\"MS\"}\n";
     let o = run_stdin(&["tag", "-", "--format", "jsonl", "--dict", "tests/fixtures/dict", "-q"], input);
     assert_eq!(o.status.code(), Some(1));
     let lines: Vec<serde_json::Value> = text(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), 3);
+    // One output line per input line, blank lines included; nothing depends on the position in
+    // the stream (Spark partitions see different line numbers for the same record).
+    assert_eq!(lines.len(), 5);
     assert_eq!(lines[0]["source"], "-");
     assert_eq!(lines[0]["entities"][0]["id"], "naver");
-    assert_eq!(lines[1]["line"], 2);
+    assert!(lines[1].get("line").is_none());
     assert!(lines[1]["errors"][0].as_str().unwrap().starts_with("invalid JSON"));
     assert_eq!(lines[2]["entities"][0]["id"], "ms");
+    assert_eq!(lines[3]["errors"][0], "blank line");
+    let id = lines[4]["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("-:"), "{id}");
+    let again =
+        run_stdin(&["tag", "-", "--format", "jsonl", "--dict", "tests/fixtures/dict", "-q"], "{\"body\":\"MS\"}\n");
+    let again: serde_json::Value = serde_json::from_str(text(&again.stdout).trim()).unwrap();
+    assert_eq!(again["id"], id.as_str());
     assert!(text(&o.stderr).contains("-:2: invalid JSON"), "{}", text(&o.stderr));
 }
 

@@ -63,7 +63,7 @@ pub fn render(tagger: &Tagger, outcome: &Outcome, out: &mut Vec<u8>) {
         Outcome::Failed(err) => ArticleRecord {
             id: None,
             source: &err.source,
-            line: err.line,
+            line: if err.source == "-" { None } else { err.line },
             title: None,
             date: None,
             url: None,
