@@ -33,6 +33,7 @@
 pub mod batch;
 pub mod boundary;
 pub mod dictionary;
+pub mod discover;
 pub mod error;
 pub mod export;
 pub mod input;

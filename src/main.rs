@@ -10,6 +10,9 @@ fn main() -> ExitCode {
     let code = match args.command {
         cli::Command::Tag(a) => cmd::tag::run(a),
         cli::Command::Check(a) => cmd::check::run(a),
+        cli::Command::Discover(a) => cmd::discover::run(a),
+        cli::Command::Report(a) => cmd::report::run(a),
+        cli::Command::Diff(a) => cmd::diff::run(a),
     };
     ExitCode::from(code)
 }

@@ -1,4 +1,7 @@
 //! One file per subcommand.
 
 pub mod check;
+pub mod diff;
+pub mod discover;
+pub mod report;
 pub mod tag;

@@ -49,7 +49,7 @@ pub fn run(args: TagArgs) -> u8 {
     let bar = progress_bar(args.quiet, total_bytes);
     let mut progress = |records: u64, bytes: u64| {
         bar.set_position(bytes.min(total_bytes.max(1)));
-        bar.set_message(format!("{records} articles"));
+        bar.set_message(progress_message(&bar, records));
     };
 
     let result = match (&args.out, args.format) {
@@ -116,7 +116,7 @@ fn print_summary(s: &Summary, out: Option<&Path>) {
 }
 
 /// Sum of the sizes of the input files (for the progress bar); 0 when unknown.
-fn input_bytes(inputs: &[PathBuf]) -> u64 {
+pub(crate) fn input_bytes(inputs: &[PathBuf]) -> u64 {
     fn walk(p: &Path, depth: usize) -> u64 {
         match std::fs::symlink_metadata(p) {
             Ok(m) if m.is_file() => m.len(),
@@ -129,19 +129,42 @@ fn input_bytes(inputs: &[PathBuf]) -> u64 {
     inputs.iter().filter(|p| p.as_os_str() != "-").map(|p| walk(p, 0)).sum()
 }
 
-fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
+/// A progress bar on stderr over `total` input bytes (0: unknown, as for stdin), for
+/// `tag`, `discover` and `diff`; hidden when stderr is not a terminal or with `--quiet`, and
+/// drawn only once the run has lasted a second, so short runs print just the summary.
+/// The message is set by the caller ([`progress_message`]).
+pub(crate) fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(total.max(1)), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
+    let bar = ProgressBar::with_draw_target(Some(total.max(1)), ProgressDrawTarget::hidden());
+    let template = if total == 0 {
+        "{spinner} [{elapsed_precise}] {msg}"
+    } else {
+        "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}"
+    };
+    bar.set_style(ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()));
+    let shown = bar.clone();
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(1) {
+            if shown.is_finished() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if !shown.is_finished() {
+            shown.set_draw_target(ProgressDrawTarget::stderr());
+            shown.enable_steady_tick(Duration::from_millis(200));
+        }
+    });
     bar
+}
+
+/// The bar's message: articles done and articles per second.
+pub(crate) fn progress_message(bar: &ProgressBar, records: u64) -> String {
+    let secs = bar.elapsed().as_secs_f64().max(1e-3);
+    format!("{records} articles, {:.0} articles/s", records as f64 / secs)
 }
 
 /// What the pool renders for the output directory.
@@ -150,6 +173,7 @@ struct Rendered {
     jsonl: Vec<u8>,
     mentions: Vec<u8>,
     article: Vec<u8>,
+    article_entities: Vec<u8>,
     topics: Vec<u8>,
     error: Vec<u8>,
 }
@@ -163,7 +187,8 @@ struct DirSink<'a> {
     totals: csv_out::EntityTotals,
 }
 
-const OUT_FILES: [&str; 5] = ["articles.jsonl", "mentions.csv", "articles.csv", "topics.csv", "errors.csv"];
+const OUT_FILES: [&str; 6] =
+    ["articles.jsonl", "mentions.csv", "articles.csv", "article_entities.csv", "topics.csv", "errors.csv"];
 
 fn temp_name(name: &str) -> String {
     format!(".{name}.partial-{}", std::process::id())
@@ -178,6 +203,7 @@ impl<'a> DirSink<'a> {
             let header = match name {
                 "mentions.csv" => Some(csv_out::MENTIONS_HEADER),
                 "articles.csv" => Some(csv_out::ARTICLES_HEADER),
+                "article_entities.csv" => Some(csv_out::ARTICLE_ENTITIES_HEADER),
                 "topics.csv" => Some(csv_out::TOPICS_HEADER),
                 "errors.csv" => Some(csv_out::ERRORS_HEADER),
                 _ => None,
@@ -226,6 +252,7 @@ impl Sink for DirSink<'_> {
         jsonl::render(self.tagger, outcome, &mut r.jsonl);
         csv_out::render_mentions(self.tagger, outcome, self.excel, &mut r.mentions);
         csv_out::render_article(outcome, self.excel, &mut r.article);
+        csv_out::render_article_entities(outcome, self.excel, &mut r.article_entities);
         csv_out::render_topics(outcome, self.excel, &mut r.topics);
         csv_out::render_error(outcome, self.excel, &mut r.error);
         r
@@ -236,7 +263,9 @@ impl Sink for DirSink<'_> {
             eprintln!("{err}");
         }
         self.totals.add(&outcome);
-        for ((_, w), bytes) in self.files.iter_mut().zip([&r.jsonl, &r.mentions, &r.article, &r.topics, &r.error]) {
+        for ((_, w), bytes) in
+            self.files.iter_mut().zip([&r.jsonl, &r.mentions, &r.article, &r.article_entities, &r.topics, &r.error])
+        {
             w.write_all(bytes)?;
         }
         Ok(())

@@ -1,8 +1,14 @@
 //! The analysts' CSV files.
 //!
 //! - `mentions.csv`: `article_id,source,date,field,start,end,entity_id,entity_name,type,text,context`
-//! - `articles.csv`: `article_id,source,date,title,entity_count,mention_count,entities,topics,error`
-//!   (`entities` is `id:count` joined by `|`, most mentioned first; `topics` is `id:score`)
+//! - `articles.csv`: `article_id,source,date,title,entity_count,mention_count,entities,topics,error,`
+//!   `top_entity,top_entity_mentions,top_entity_in_title,top_entity_first_start` (`entities` is
+//!   `id:count` joined by `|`, most mentioned first; `topics` is `id:score`; the top entity is
+//!   the first of `entities`, `in_title` is 1 or 0, `first_start` the character offset of its
+//!   first mention: in the title when `in_title` is 1, else in the body)
+//! - `article_entities.csv`: `article_id,source,date,entity_id,entity_name,type,mentions,`
+//!   `in_title,first_field,first_start,first_body_start`, one row per article and entity, in
+//!   order of first mention (`first_body_start` is empty when the body does not mention it)
 //! - `entities.csv`: `entity_id,entity_name,type,articles,mentions,title_mentions`
 //! - `topics.csv`: `article_id,topic_id,topic_name,score`
 //! - `errors.csv`: `source,line,error`
@@ -12,7 +18,8 @@
 //! gets a leading `'`: article text is untrusted input (CSV injection).
 
 use super::{char_offsets, context, field_text, Outcome};
-use crate::tagger::Tagger;
+use crate::input::Article;
+use crate::tagger::{Field, Tagged, Tagger};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -20,8 +27,35 @@ use std::collections::HashMap;
 pub const MENTIONS_HEADER: &[&str] =
     &["article_id", "source", "date", "field", "start", "end", "entity_id", "entity_name", "type", "text", "context"];
 /// Header of `articles.csv`.
-pub const ARTICLES_HEADER: &[&str] =
-    &["article_id", "source", "date", "title", "entity_count", "mention_count", "entities", "topics", "error"];
+pub const ARTICLES_HEADER: &[&str] = &[
+    "article_id",
+    "source",
+    "date",
+    "title",
+    "entity_count",
+    "mention_count",
+    "entities",
+    "topics",
+    "error",
+    "top_entity",
+    "top_entity_mentions",
+    "top_entity_in_title",
+    "top_entity_first_start",
+];
+/// Header of `article_entities.csv`.
+pub const ARTICLE_ENTITIES_HEADER: &[&str] = &[
+    "article_id",
+    "source",
+    "date",
+    "entity_id",
+    "entity_name",
+    "type",
+    "mentions",
+    "in_title",
+    "first_field",
+    "first_start",
+    "first_body_start",
+];
 /// Header of `entities.csv`.
 pub const ENTITIES_HEADER: &[&str] = &["entity_id", "entity_name", "type", "articles", "mentions", "title_mentions"];
 /// Header of `topics.csv`.
@@ -86,16 +120,20 @@ pub fn render_mentions(tagger: &Tagger, outcome: &Outcome, excel: bool, out: &mu
 pub fn render_article(outcome: &Outcome, excel: bool, out: &mut Vec<u8>) {
     match outcome {
         Outcome::Failed(err) => {
-            write_row(out, ["", &err.source, "", "", "0", "0", "", "", &err.message], excel);
+            write_row(out, ["", &err.source, "", "", "0", "0", "", "", &err.message, "", "", "", ""], excel);
         }
         Outcome::Tagged(article, tagged) => {
-            let entities = tagged.entities();
-            let mut counts: Vec<(&str, usize)> = entities.iter().map(|(e, ms)| (e.id.0.as_str(), ms.len())).collect();
-            counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-            let entity_cell = counts.iter().map(|(id, n)| format!("{id}:{n}")).collect::<Vec<_>>().join("|");
+            let details = entity_details(article, tagged);
+            let mut counts: Vec<&EntityDetail> = details.iter().collect();
+            counts.sort_by(|a, b| b.mentions.cmp(&a.mentions).then(a.id.cmp(b.id)));
+            let entity_cell = counts.iter().map(|d| format!("{}:{}", d.id, d.mentions)).collect::<Vec<_>>().join("|");
             let topic_cell =
                 tagged.topics().iter().map(|t| format!("{}:{}", t.id, t.score)).collect::<Vec<_>>().join("|");
-            let (ec, mc) = (entities.len().to_string(), tagged.mentions().len().to_string());
+            let (ec, mc) = (details.len().to_string(), tagged.mentions().len().to_string());
+            let top = counts.first();
+            let top_cells = top.map_or([String::new(), String::new(), String::new(), String::new()], |d| {
+                [d.id.to_string(), d.mentions.to_string(), u8::from(d.in_title).to_string(), d.first_start.to_string()]
+            });
             write_row(
                 out,
                 [
@@ -108,10 +146,94 @@ pub fn render_article(outcome: &Outcome, excel: bool, out: &mut Vec<u8>) {
                     &entity_cell,
                     &topic_cell,
                     "",
+                    &top_cells[0],
+                    &top_cells[1],
+                    &top_cells[2],
+                    &top_cells[3],
                 ],
                 excel,
             );
         }
+    }
+}
+
+/// What `article_entities.csv` says about one entity of one article.
+struct EntityDetail<'a> {
+    id: &'a str,
+    name: &'a str,
+    kind: &'a str,
+    mentions: usize,
+    in_title: bool,
+    /// The field of the first mention in reading order (the title comes first).
+    first_field: &'static str,
+    /// Character offset of that mention in its field.
+    first_start: usize,
+    /// Character offset of the first mention in the body, if any.
+    first_body_start: Option<usize>,
+}
+
+/// The entities of an article in order of first mention, with their counts and positions.
+fn entity_details<'a>(article: &Article, tagged: &'a Tagged) -> Vec<EntityDetail<'a>> {
+    let offsets = char_offsets(article, tagged.mentions());
+    let mut out: Vec<(u32, EntityDetail)> = Vec::new();
+    for (m, &(start, _)) in tagged.mentions().iter().zip(&offsets) {
+        let slot = match out.iter().position(|(e, _)| *e == m.entity) {
+            Some(i) => i,
+            None => {
+                let e = tagged.entity(m);
+                out.push((
+                    m.entity,
+                    EntityDetail {
+                        id: &e.id.0,
+                        name: &e.name,
+                        kind: &e.kind,
+                        mentions: 0,
+                        in_title: false,
+                        first_field: m.field.as_str(),
+                        first_start: start,
+                        first_body_start: None,
+                    },
+                ));
+                out.len() - 1
+            }
+        };
+        let d = &mut out[slot].1;
+        d.mentions += 1;
+        match m.field {
+            Field::Title => d.in_title = true,
+            Field::Body => {
+                d.first_body_start.get_or_insert(start);
+            }
+        }
+    }
+    out.into_iter().map(|(_, d)| d).collect()
+}
+
+/// Appends the `article_entities.csv` rows of one outcome.
+pub fn render_article_entities(outcome: &Outcome, excel: bool, out: &mut Vec<u8>) {
+    let Outcome::Tagged(article, tagged) = outcome else { return };
+    let date = article.date.as_deref().unwrap_or("");
+    for d in entity_details(article, tagged) {
+        let (mentions, in_title, start) =
+            (d.mentions.to_string(), u8::from(d.in_title).to_string(), d.first_start.to_string());
+        let body_start = d.first_body_start.map(|s| s.to_string()).unwrap_or_default();
+        write_row(
+            out,
+            [
+                article.id.as_str(),
+                &article.source,
+                date,
+                d.id,
+                d.name,
+                d.kind,
+                &mentions,
+                &in_title,
+                d.first_field,
+                &start,
+                &body_start,
+            ],
+            excel,
+        );
     }
 }
 

@@ -1,0 +1,161 @@
+//! `hantag discover`: propose entities the dictionaries lack, as entity-CSV rows.
+
+use crate::cli::{build_tagger, DiscoverArgs};
+use crate::cmd::tag::{input_bytes, progress_bar, progress_message};
+use hantag::batch::{self, Sink};
+use hantag::discover::{Finder, FinderWorker, Found, Known, ProposalOptions, Tally, PROPOSAL_HEADER};
+use hantag::export::{csv as csv_out, field_text, Outcome};
+use hantag::{Article, Tagged};
+use std::cell::RefCell;
+use std::io::Write;
+
+/// Runs the command; returns the exit code.
+pub fn run(args: DiscoverArgs) -> u8 {
+    let dict = match args.dict.load() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let tagger = match build_tagger(dict, args.morph) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let finder = match Finder::new() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let mut known = Known::from_dictionary(tagger.dictionary());
+    for term in tagger.topics().terms() {
+        known.add_term(&term.text);
+    }
+
+    let opts = args.input.batch_options(&args.inputs);
+    let total_bytes = input_bytes(&args.inputs);
+    let bar = progress_bar(args.quiet, total_bytes);
+    let mut progress = |records: u64, bytes: u64| {
+        bar.set_position(bytes.min(total_bytes.max(1)));
+        bar.set_message(progress_message(&bar, records));
+    };
+    let mut sink = DiscoverSink { finder, known, tally: Tally::default(), names: 0 };
+    let result = batch::run(&tagger, &args.inputs, &opts, &mut sink, &mut progress);
+    bar.finish_and_clear();
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+
+    let proposals = sink.tally.proposals(&sink.known, &ProposalOptions { min_count: args.min_count, top: args.top });
+    let mut csv = Vec::new();
+    if args.excel {
+        csv.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    csv_out::write_row(&mut csv, PROPOSAL_HEADER.iter().copied(), false);
+    for p in &proposals {
+        let cells = p.cells();
+        csv_out::write_row(&mut csv, cells.iter().map(String::as_str), args.excel);
+    }
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &csv).map_err(|e| format!("{}: cannot write: {e}", path.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(&csv).and_then(|()| out.flush()) {
+                Ok(()) => Ok(()),
+                // A closed pipe (`hantag discover … | head`) ends the run quietly.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return 0,
+                Err(e) => Err(format!("cannot write to stdout: {e}")),
+            }
+        }
+    };
+    if let Err(message) = written {
+        eprintln!("error: {message}");
+        return 2;
+    }
+    if !args.quiet {
+        eprintln!(
+            "hantag discover: {} records: {} read, {} failed; {} names not found by tagging, {} distinct; \
+             {} proposed (seen ≥ {} times){}",
+            summary.records,
+            summary.tagged,
+            summary.failed,
+            sink.names,
+            sink.tally.distinct(),
+            proposals.len(),
+            args.min_count.max(1),
+            args.output.as_ref().map(|p| format!("; written to {}", p.display())).unwrap_or_default()
+        );
+        if summary.failed > 0 {
+            eprintln!("hantag discover: {} inputs failed; see the messages above", summary.failed);
+        }
+    }
+    if summary.failed > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+thread_local! {
+    /// One analyser per pool thread, made on first use.
+    static WORKER: RefCell<Option<FinderWorker>> = const { RefCell::new(None) };
+}
+
+struct DiscoverSink {
+    finder: Finder,
+    known: Known,
+    tally: Tally,
+    names: u64,
+}
+
+/// The names that no tagged mention holds and that do not start a known form. A name that
+/// holds a mention is kept: `퓨리오사AI` is news even when `AI` is tagged.
+fn uncovered(found: Vec<Found>, article: &Article, tagged: &Tagged, known: &Known) -> Vec<Found> {
+    found
+        .into_iter()
+        .filter(|f| {
+            let tagged_there = tagged
+                .mentions()
+                .iter()
+                .any(|m| m.field == f.field && m.span.start <= f.span.start && f.span.end <= m.span.end);
+            !tagged_there && !known.covers_at(field_text(article, f.field), f.span.clone())
+        })
+        .collect()
+}
+
+impl Sink for DiscoverSink {
+    type Rendered = Result<Vec<Found>, String>;
+
+    fn render(&self, outcome: &Outcome) -> Self::Rendered {
+        let Outcome::Tagged(article, tagged) = outcome else { return Ok(Vec::new()) };
+        WORKER.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            let worker = slot.get_or_insert_with(|| self.finder.worker());
+            match worker.find(article) {
+                Ok(found) => Ok(uncovered(found, article, tagged, &self.known)),
+                Err(e) => Err(format!("{}: article \"{}\": {e}", article.source, article.id)),
+            }
+        })
+    }
+
+    fn write(&mut self, outcome: Outcome, rendered: Self::Rendered) -> std::io::Result<()> {
+        match (&outcome, rendered) {
+            (Outcome::Failed(err), _) => eprintln!("{err}"),
+            (Outcome::Tagged(article, _), Ok(found)) => {
+                self.names += found.len() as u64;
+                self.tally.add(article, &found);
+            }
+            (Outcome::Tagged(..), Err(message)) => eprintln!("{message}"),
+        }
+        Ok(())
+    }
+}
