@@ -101,18 +101,75 @@ changed: entity_id,entity_name,type,mentions_old,mentions_new,gained,lost,exampl
 example_lost (examples are `article id: …context with the [mention]…`). A summary goes to
 stderr.")]
     Diff(DiffArgs),
+    /// Save the compiled dictionaries to one file that loads without parsing or building.
+    #[command(after_help = "\
+Examples:
+  hantag compile --dict builtin --dict my-dicts/ -o news.hantag
+  hantag tag archive.jsonl --dict news.hantag --format jsonl > tagged.jsonl
+
+A compiled file holds the entities, topics, common-word guards and the automaton. For a
+dictionary of 100,000 aliases or more it starts a run several times faster (see
+BENCHMARKS.md). It is tied to the hantag version that wrote it, and cannot be combined
+with other --dict arguments.")]
+    Compile(CompileArgs),
+}
+
+/// `hantag compile`.
+#[derive(Args, Debug)]
+pub struct CompileArgs {
+    #[command(flatten)]
+    pub dict: DictArgs,
+    /// The file to write.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: std::path::PathBuf,
 }
 
 /// Options shared by commands that load dictionaries.
 #[derive(Args, Debug, Clone)]
 pub struct DictArgs {
-    /// Dictionary directory (entities/*.csv, topics.toml) or entity CSV file; repeatable,
-    /// later ones win on a duplicate id. `builtin` names the built-in set. Default: builtin.
+    /// Dictionary directory (entities/*.csv, topics.toml), entity CSV file, or a file from
+    /// `hantag compile`; repeatable, later ones win on a duplicate id. `builtin` names the
+    /// built-in set. Default: builtin.
     #[arg(long = "dict", value_name = "DIR")]
     pub dicts: Vec<String>,
 }
 
 impl DictArgs {
+    /// The tagger for these dictionaries: a compiled file is loaded as it is, anything else
+    /// is loaded, merged and compiled.
+    pub fn tagger(&self, morph: MorphArg) -> hantag::Result<Tagger> {
+        if let Some(bytes) = self.compiled()? {
+            return builder(morph).load_compiled(&bytes);
+        }
+        build_tagger(self.load()?, morph)
+    }
+
+    /// The bytes of a compiled dictionary when `--dict` names one (and only one).
+    fn compiled(&self) -> hantag::Result<Option<Vec<u8>>> {
+        let mut found = None;
+        for name in &self.dicts {
+            let path = std::path::Path::new(name);
+            if name == "builtin" || !path.is_file() {
+                continue;
+            }
+            let mut head = [0u8; 64];
+            let n = std::fs::File::open(path)
+                .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+                .map_err(|e| hantag::Error::io(path, "cannot read dictionary", e))?;
+            if hantag::tagger::is_compiled(&head[..n]) {
+                if self.dicts.len() > 1 {
+                    return Err(hantag::Error::new(
+                        hantag::ErrorKind::Config,
+                        "a compiled dictionary cannot be combined with other --dict arguments (compile them together)",
+                    )
+                    .at(name.clone()));
+                }
+                found = Some(std::fs::read(path).map_err(|e| hantag::Error::io(path, "cannot read dictionary", e))?);
+            }
+        }
+        Ok(found)
+    }
+
     /// Loads and merges the named dictionaries.
     pub fn load(&self) -> hantag::Result<Dictionary> {
         let names: Vec<&str> =
@@ -355,11 +412,17 @@ pub fn parse() -> Cli {
     }
 }
 
-/// Builds the tagger for `--morph`.
-pub fn build_tagger(dict: Dictionary, morph: MorphArg) -> hantag::Result<Tagger> {
-    let morphology = match morph {
+/// A tagger builder for `--morph`.
+fn builder(morph: MorphArg) -> hantag::TaggerBuilder {
+    let mut builder = Tagger::builder();
+    builder.morphology(match morph {
         MorphArg::On => Morphology::OnDemand,
         MorphArg::Off => Morphology::Off,
-    };
-    Tagger::builder().morphology(morphology).build(dict)
+    });
+    builder
+}
+
+/// Builds the tagger for `--morph`.
+fn build_tagger(dict: Dictionary, morph: MorphArg) -> hantag::Result<Tagger> {
+    builder(morph).build(dict)
 }

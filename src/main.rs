@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         cli::Command::Discover(a) => cmd::discover::run(a),
         cli::Command::Report(a) => cmd::report::run(a),
         cli::Command::Diff(a) => cmd::diff::run(a),
+        cli::Command::Compile(a) => cmd::compile::run(a),
     };
     ExitCode::from(code)
 }

@@ -307,3 +307,39 @@ fn builtin_dictionary_runs_on_the_shipped_examples() {
         assert!(mentions.contains(&format!(",{id},")), "{id} not found in\n{mentions}");
     }
 }
+
+#[test]
+fn compiled_dictionary_gives_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let compiled = dir.path().join("fixture.hantag");
+    let o = run(&["compile", "--dict", "tests/fixtures/dict", "-o", compiled.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let args = |dict: &str| -> Vec<String> {
+        ["tag", "tests/fixtures/articles", "--dict", dict, "--format", "jsonl", "-q"].map(String::from).to_vec()
+    };
+    let from_csv = hantag().current_dir(root()).args(args("tests/fixtures/dict")).output().unwrap();
+    let from_bin = hantag().current_dir(root()).args(args(compiled.to_str().unwrap())).output().unwrap();
+    assert!(!from_csv.stdout.is_empty());
+    assert!(from_csv.stdout == from_bin.stdout, "compiled output differs");
+    let o = run(&["check", "--dict", compiled.to_str().unwrap()]);
+    assert!(text(&o.stdout).contains("ok: 27 entities"), "{}", text(&o.stdout));
+    // Combining it with another dictionary is refused, not silently half-used.
+    let o = run(&[
+        "tag",
+        "tests/fixtures/articles",
+        "--dict",
+        compiled.to_str().unwrap(),
+        "--dict",
+        "builtin",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("cannot be combined"), "{}", text(&o.stderr));
+    // A damaged file is a clear error.
+    let bytes = std::fs::read(&compiled).unwrap();
+    std::fs::write(&compiled, &bytes[..bytes.len() / 2]).unwrap();
+    let o = run(&["tag", "tests/fixtures/articles", "--dict", compiled.to_str().unwrap(), "--format", "jsonl"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("compiled dictionary is damaged"), "{}", text(&o.stderr));
+}

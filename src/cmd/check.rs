@@ -1,29 +1,23 @@
 //! `hantag check`: load dictionaries, report errors and warnings.
 
-use crate::cli::{build_tagger, CheckArgs, MorphArg};
+use crate::cli::{CheckArgs, MorphArg};
 use hantag::morph::{Analyze, KoDic, Pos};
 use hantag::{EntityId, Tagger};
 
 /// Runs the command; returns the exit code.
 pub fn run(args: CheckArgs) -> u8 {
-    let dict = match args.dict.load() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
-    for w in dict.warnings() {
-        println!("warning: {w}");
-    }
-    let (entities, aliases, topics) = (dict.entities().len(), dict.alias_count(), dict.topics().len());
-    let tagger = match build_tagger(dict, MorphArg::On) {
+    let tagger = match args.dict.tagger(MorphArg::On) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
+    let dict = tagger.dictionary();
+    for w in dict.warnings() {
+        println!("warning: {w}");
+    }
+    let (entities, aliases, topics) = (dict.entities().len(), dict.alias_count(), dict.topics().len());
     let guarded = tagger.guarded_aliases();
     if !args.no_guarded {
         for (id, alias) in &guarded {

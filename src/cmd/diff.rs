@@ -5,7 +5,7 @@
 //! compared by (entity id, field, span). A mention is gained when only the new version finds
 //! it and lost when only the old one does.
 
-use crate::cli::{build_tagger, DictArgs, DiffArgs};
+use crate::cli::{DictArgs, DiffArgs};
 use crate::cmd::tag::{input_bytes, progress_bar, progress_message};
 use hantag::batch::{self, Sink};
 use hantag::export::{csv as csv_out, field_text, Outcome};
@@ -32,7 +32,7 @@ const EXAMPLE_REACH: usize = 20;
 /// Runs the command; returns the exit code.
 pub fn run(args: DiffArgs) -> u8 {
     let load = |dict: &DictArgs, which: &str| -> Option<Tagger> {
-        let built = dict.load().and_then(|d| build_tagger(d, args.morph));
+        let built = dict.tagger(args.morph);
         match built {
             Ok(t) => Some(t),
             Err(e) => {

@@ -1,6 +1,6 @@
 //! `hantag discover`: propose entities the dictionaries lack, as entity-CSV rows.
 
-use crate::cli::{build_tagger, DiscoverArgs};
+use crate::cli::DiscoverArgs;
 use crate::cmd::tag::{input_bytes, progress_bar, progress_message};
 use hantag::batch::{self, Sink};
 use hantag::discover::{Finder, FinderWorker, Found, Known, ProposalOptions, Tally, PROPOSAL_HEADER};
@@ -11,14 +11,7 @@ use std::io::Write;
 
 /// Runs the command; returns the exit code.
 pub fn run(args: DiscoverArgs) -> u8 {
-    let dict = match args.dict.load() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
-    let tagger = match build_tagger(dict, args.morph) {
+    let tagger = match args.dict.tagger(args.morph) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");

@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 pub mod check;
+pub mod compile;
 pub mod diff;
 pub mod discover;
 pub mod report;

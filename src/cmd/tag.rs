@@ -1,6 +1,6 @@
 //! `hantag tag`: tag inputs into an output directory or a stdout stream.
 
-use crate::cli::{build_tagger, FormatArg, TagArgs};
+use crate::cli::{FormatArg, TagArgs};
 use hantag::batch::{self, BatchOptions, Sink, Summary};
 use hantag::export::{csv as csv_out, jsonl, Outcome};
 use hantag::input::{FieldNames, ReadOptions};
@@ -17,14 +17,7 @@ pub fn run(args: TagArgs) -> u8 {
         eprintln!("error: say where the results go: --out DIR (all files) or --format jsonl|csv (stdout)");
         return 2;
     }
-    let dict = match args.dict.load() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
-    let tagger = match build_tagger(dict, args.morph) {
+    let tagger = match args.dict.tagger(args.morph) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
