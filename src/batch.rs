@@ -71,7 +71,8 @@ pub trait Sink: Send {
     }
 }
 
-/// Progress callback: (records done, bytes done).
+/// Progress callback: (records done, input bytes read so far), for a bar whose total is the
+/// size of the input files.
 pub type Progress<'a> = dyn FnMut(u64, u64) + 'a;
 
 /// Tags every article of `inputs` into `sink`; returns the counts.
@@ -121,7 +122,9 @@ pub fn run<S: Sink + Sync>(
     // ever taken by its own thread.
     let workers: Vec<Mutex<Worker>> = (0..pool.current_num_threads()).map(|_| Mutex::new(tagger.worker())).collect();
     let mut result = Ok(());
+    let mut input_bytes = 0u64;
     for chunk in rx {
+        input_bytes += chunk.iter().map(raw_len).sum::<u64>();
         let done: Vec<(Outcome, S::Rendered, u64)> = pool.install(|| {
             chunk
                 .into_par_iter()
@@ -160,7 +163,7 @@ pub fn run<S: Sink + Sync>(
             stop.store(true, Ordering::Relaxed);
             break;
         }
-        progress(summary.records, summary.bytes);
+        progress(summary.records, input_bytes);
     }
     // The reader ends once the channel is dropped or the inputs are exhausted.
     let _ = reader.join();
@@ -171,6 +174,17 @@ pub fn run<S: Sink + Sync>(
     }
     summary.elapsed = started.elapsed();
     result.map(|()| summary)
+}
+
+/// How many bytes of input a record was read from (about: CSV and JSON records are counted
+/// by their text).
+fn raw_len(record: &Record) -> u64 {
+    match record {
+        Record::Text { bytes, .. } => bytes.len() as u64,
+        Record::Line { text, .. } => text.len() as u64 + 1,
+        Record::Article(a) => (a.title.len() + a.body.len()) as u64,
+        Record::Error(_) => 0,
+    }
 }
 
 fn tag_record(worker: &mut Worker, record: Record, opts: &ReadOptions) -> Outcome {
