@@ -606,7 +606,9 @@ mod tests {
         assert_eq!(t.min_score, 2.0);
         assert_eq!(t.keywords, [("LLM".to_string(), 2.0)]);
         let mut loader = Loader::default();
-        loader.add_file("t.toml", "topics.toml", "[[topic]]\nid = \"b\"\nname = \"B\"\nquery = \'\'\'\n  반도체\'\'\'\n").unwrap();
+        loader
+            .add_file("t.toml", "topics.toml", "[[topic]]\nid = \"b\"\nname = \"B\"\nquery = \'\'\'\n  반도체\'\'\'\n")
+            .unwrap();
         assert_eq!(loader.topics[0].query_at, (5, 1));
         let mut loader = Loader::default();
         let err = loader.add_file("topics.toml", "topics.toml", "[[topic]]\nid = \"x\"\n").unwrap_err();

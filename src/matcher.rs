@@ -294,7 +294,6 @@ pub fn spacing_variants(form: &str) -> Vec<String> {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
