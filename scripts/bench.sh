@@ -42,6 +42,7 @@ measure() {
   echo "$best $rss"
 }
 rate() { python3 -c "print(f'{$1/max($2,1e-9):.1f}')"; }
+per_s() { python3 -c "print(f'{$1/max($2,1e-9):,.0f}')"; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "corpus: $corpus ($docs documents, $mb MB of title+body text)"
@@ -57,7 +58,7 @@ throughput)
     for morph in off on; do
       for threads in 1 2; do
         read -r wall rss < <(measure "$bin" tag "$corpus" --dict "$dict" --format jsonl --morph "$morph" --threads "$threads" -q)
-        echo "| $name | $morph | $threads | $wall | $(rate "$mb" "$wall") | $(rate "$docs" "$wall") | $rss |"
+        echo "| $name | $morph | $threads | $wall | $(rate "$mb" "$wall") | $(per_s "$docs" "$wall") | $rss |"
       done
     done
   done
