@@ -128,18 +128,88 @@ fn is_space(c: char) -> bool {
     c.is_whitespace() || (c.is_control() && !is_invisible(c))
 }
 
-/// A character that can combine with what precedes it under NFKC, so it must be normalized
-/// together with its predecessor: combining marks, conjoining jamo vowels and finals, and
-/// compatibility jamo (which NFKC maps to conjoining jamo that may compose).
-fn continues_cluster(c: char) -> bool {
-    // Fast exit for ASCII and precomposed Hangul syllables, most of a Korean article.
-    if (c as u32) < 0x300 || ('\u{AC00}'..='\u{D7A3}').contains(&c) {
-        return false;
+/// What the end of a cluster can still compose with under NFKC. Among characters that do
+/// not combine with everything (combining marks), only Hangul jamo compose with what
+/// precedes them: a modern leading consonant takes a vowel, an LV syllable takes a final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tail {
+    Other,
+    Lead,
+    Lv,
+}
+
+/// The tail of a character's NFKC form (`ㄱ` ends in a leading consonant, `가` and `㉮` in
+/// an LV syllable).
+fn tail_of(c: char) -> Tail {
+    let last = match c {
+        '\u{AC00}'..='\u{D7A3}' => c,
+        _ if c.is_ascii() => return Tail::Other,
+        _ => match c.nfkc().last() {
+            Some(last) => last,
+            None => return Tail::Other,
+        },
+    };
+    match last {
+        '\u{1100}'..='\u{1112}' => Tail::Lead,
+        '\u{AC00}'..='\u{D7A3}' if (last as u32 - 0xAC00) % 28 == 0 => Tail::Lv,
+        _ => Tail::Other,
     }
-    (c as u32) >= 0x300
-        && (canonical_combining_class(c) != 0
-            || matches!(c, '\u{1160}'..='\u{11FF}' | '\u{3131}'..='\u{318E}' | '\u{D7B0}'..='\u{D7FF}' | '\u{FFA0}'..='\u{FFDC}'
-                | '\u{3099}' | '\u{309A}' | '\u{FF9E}' | '\u{FF9F}'))
+}
+
+/// How a character may join the cluster before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Join {
+    No,
+    /// A combining mark (also one NFKC makes, like U+FF9E): joins anything.
+    Mark,
+    /// A modern vowel jamo (conjoining, compatibility or half-width): joins a leading consonant.
+    Vowel,
+    /// A modern final jamo (`ㄳ` is one): joins an LV syllable.
+    Final,
+}
+
+fn join_kind(n: char) -> Join {
+    // Fast exit for ASCII and precomposed Hangul syllables, most of a Korean article.
+    if (n as u32) < 0x300 || ('\u{AC00}'..='\u{D7A3}').contains(&n) {
+        return Join::No;
+    }
+    if canonical_combining_class(n) != 0 || matches!(n, '\u{FF9E}' | '\u{FF9F}') {
+        return Join::Mark;
+    }
+    let jamo = match n {
+        '\u{1160}'..='\u{11FF}' => n,
+        '\u{3131}'..='\u{318E}' | '\u{FFA0}'..='\u{FFDC}' => match n.nfkd().next() {
+            Some(jamo) => jamo,
+            None => return Join::No,
+        },
+        _ => return Join::No,
+    };
+    match jamo {
+        '\u{1161}'..='\u{1175}' => Join::Vowel,
+        '\u{11A8}'..='\u{11C2}' => Join::Final,
+        _ => Join::No,
+    }
+}
+
+/// Whether `n` joins the cluster that starts with `first` and ends in `tail` (`None`: nothing
+/// has joined `first` yet; its tail is computed only if a jamo asks), updating the tail.
+///
+/// A cluster is as small as NFKC allows, so that each normalized character maps back to the
+/// few original characters it came from: `Ｌㄱㅏ` is `l` from `Ｌ` and `가` from `ㄱㅏ`, not
+/// `l가` from all three. (The rare pairs of starters that compose in other scripts, such as
+/// Oriya `ୋ`, stay uncomposed, the same way in text and dictionary.)
+fn joins(first: char, tail: &mut Option<Tail>, n: char) -> bool {
+    let next = match join_kind(n) {
+        Join::No => return false,
+        Join::Mark => Tail::Other,
+        kind => match (kind, *tail.get_or_insert_with(|| tail_of(first))) {
+            (Join::Vowel, Tail::Lead) => Tail::Lv,
+            (Join::Final, Tail::Lv) => Tail::Other,
+            _ => return false,
+        },
+    };
+    *tail = Some(next);
+    true
 }
 
 /// Fast path: characters that NFKC and lower-casing leave unchanged and that never combine.
@@ -154,14 +224,14 @@ fn is_stable(c: char, fold_case: bool) -> bool {
 
 fn normalize_into(original: &str, fold_case: bool, out: &mut Normalized) {
     out.text.reserve(original.len());
+    // Invisible characters are dropped before anything else looks at the text, so that a mark
+    // or jamo after one still joins its cluster: `ㄱ\u{200b}ㅏ` is `가`, as its normalization is.
+    let mut chars = original.char_indices().filter(|&(_, c)| !is_invisible(c)).peekable();
     let mut pending_space: Option<usize> = None; // original start of a whitespace run
-    let mut chars = original.char_indices().peekable();
     let mut cluster = String::new();
+    let (mut folded, mut lowered) = (String::new(), String::new());
     while let Some((i, c)) = chars.next() {
-        let next_continues = chars.peek().is_some_and(|&(_, n)| continues_cluster(n));
-        if is_invisible(c) {
-            continue;
-        }
+        let next_continues = chars.peek().is_some_and(|&(_, n)| joins(c, &mut None, n));
         if is_space(c) && !next_continues {
             pending_space.get_or_insert(i);
             continue;
@@ -175,38 +245,51 @@ fn normalize_into(original: &str, fold_case: bool, out: &mut Normalized) {
             out.push(c, i..i + c.len_utf8());
             continue;
         }
+        if !next_continues && fold_case && c.is_ascii_uppercase() {
+            out.push(c.to_ascii_lowercase(), i..i + 1);
+            continue;
+        }
         // Slow path: the cluster of c and every character that combines with it.
         cluster.clear();
         cluster.push(c);
         let mut end = i + c.len_utf8();
+        let mut tail = None;
         while let Some(&(j, n)) = chars.peek() {
-            if !continues_cluster(n) {
+            if !joins(c, &mut tail, n) {
                 break;
             }
-            if !is_invisible(n) {
-                cluster.push(n);
-            }
+            cluster.push(n);
             end = j + n.len_utf8();
             chars.next();
         }
-        for folded in cluster.nfkc() {
-            if is_invisible(folded) {
+        folded.clear();
+        folded.extend(cluster.nfkc());
+        if fold_case {
+            // Lower-casing NFKC text can leave text that NFKC changes again (`İ` → `i` + U+0307,
+            // which must be reordered with the marks after it), so fold and recompose until
+            // nothing changes: the result is a fixed point, and normalizing is idempotent.
+            for _ in 0..4 {
+                if folded.chars().all(|f| f.to_lowercase().eq(std::iter::once(f))) {
+                    break;
+                }
+                lowered.clear();
+                lowered.extend(folded.chars().flat_map(char::to_lowercase));
+                folded.clear();
+                folded.extend(lowered.nfkc());
+            }
+        }
+        for f in folded.chars() {
+            if is_invisible(f) {
                 continue;
             }
-            if is_space(folded) {
+            if is_space(f) {
                 // NFKC can produce spaces (e.g. from U+3000 or ideographic forms).
                 if !out.text.is_empty() && !out.text.ends_with(' ') {
                     out.push(' ', i..end);
                 }
                 continue;
             }
-            if fold_case && folded.is_uppercase() {
-                for lower in folded.to_lowercase() {
-                    out.push(lower, i..end);
-                }
-            } else {
-                out.push(folded, i..end);
-            }
+            out.push(f, i..end);
         }
     }
     // A trailing whitespace run is dropped: normalized text never ends with a space.
@@ -297,10 +380,33 @@ mod tests {
             "  \u{200d} ",
             "👩‍👩‍👧",
             "ᄀ\u{0300}",
+            // Found by tests/properties.rs: a mark or jamo after an invisible character, and
+            // lower-casing that leaves marks out of canonical order.
+            "ㄱ\u{200b}\u{1161}",
+            "a\u{200b}\u{301}",
+            "İ\u{300}\u{316}",
         ] {
             let once = normalize(s);
             assert_eq!(normalize(once.as_str()).as_str(), once.as_str(), "{s:?}");
             check_map(s);
+        }
+    }
+
+    #[test]
+    fn clusters_are_as_small_as_nfkc_allows() {
+        // Found by the fuzz target `matcher`: compatibility jamo after a Latin letter made one
+        // cluster of all three, so `l` and `가` both mapped to the whole text and two mentions
+        // of different entities reported the same span.
+        let n = normalize("Ｌㄱㅏ");
+        assert_eq!(n.as_str(), "l가");
+        assert_eq!((n.original_span(0..1), n.original_span(1..4)), (0..3, 3..9));
+        // A name followed by laughter keeps its own span.
+        let n = normalize("네이버ㅋㅋ");
+        assert_eq!(n.original_span(0..9), 0..9);
+        // What does compose still does: L + V, LV + T (ㄳ is a final), marks after anything.
+        for (input, want) in [("ㄱㅏㄳ", "갃"), ("가ㄳ", "갃"), ("각ㄱ", "각ᄀ"), ("ㅏㄱ", "ᅡᄀ"), ("e\u{301}ㄱ", "éᄀ")]
+        {
+            assert_eq!(normalize(input).as_str(), want, "{input:?}");
         }
     }
 
