@@ -372,7 +372,10 @@ impl Tagger {
 struct Scratch {
     norm: [Normalized; 2],
     candidates: [Vec<Candidate>; 2],
-    required: Vec<bool>,
+    /// `required[e] == generation`: entity `e`'s context terms occur in the current article.
+    /// Stamping avoids clearing a vector as long as the dictionary for every article.
+    required: Vec<u32>,
+    generation: u32,
     occupied: Vec<Range<usize>>,
     /// Byte offsets of the spaces of the current field, filled on the first term hit: a
     /// term's word index is the number of spaces before it.
@@ -407,14 +410,19 @@ impl Worker {
         }
 
         // Context terms anywhere in the article satisfy `requires`.
-        s.required.clear();
-        s.required.resize(inner.has_requires.len(), false);
+        if s.required.len() != inner.has_requires.len() || s.generation == u32::MAX {
+            s.required.clear();
+            s.required.resize(inner.has_requires.len(), 0);
+            s.generation = 0;
+        }
+        s.generation += 1;
+        let generation = s.generation;
         for i in 0..2 {
             let text = s.norm[i].as_str();
             for c in &s.candidates[i] {
                 if let Owner::Require(e) = surfaces[c.surface as usize].owner {
                     if edges_clear(text, c) {
-                        s.required[e as usize] = true;
+                        s.required[e as usize] = generation;
                     }
                 }
             }
@@ -434,10 +442,12 @@ impl Worker {
                 match surface.owner {
                     Owner::Alias(e) => {
                         let e = e as usize;
-                        if inner.has_requires[e] && !s.required[e] {
+                        if inner.has_requires[e] && s.required[e] != generation {
                             continue;
                         }
-                        if excluded(candidates, surfaces, e as u32, c) {
+                        if !inner.dictionary.entities()[e].excludes.is_empty()
+                            && excluded(candidates, surfaces, e as u32, c)
+                        {
                             continue;
                         }
                         if let Some(key) = &surface.exact_key {
@@ -479,7 +489,7 @@ impl Worker {
                     continue;
                 }
                 let surface = &surfaces[c.surface as usize];
-                let evidence = s.required[e as usize] || surface.exact_key.is_some();
+                let evidence = s.required[e as usize] == generation || surface.exact_key.is_some();
                 if !validate(text, &c, surface.guarded, evidence, surface.prefix, &mut self.cache) {
                     continue;
                 }
