@@ -1,5 +1,21 @@
 //! The `hantag` command: args → config → run → exit code; nothing else.
 
+// Messages to a closed stderr (`hantag tag … 2>&1 | head`) or a report to a closed stdout
+// must not panic, as the standard macros do: these shadow them for the whole binary.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod cli;
 mod cmd;
 

@@ -151,7 +151,7 @@ fn tail_of(c: char) -> Tail {
     };
     match last {
         '\u{1100}'..='\u{1112}' => Tail::Lead,
-        '\u{AC00}'..='\u{D7A3}' if (last as u32 - 0xAC00) % 28 == 0 => Tail::Lv,
+        '\u{AC00}'..='\u{D7A3}' if (last as u32 - 0xAC00).is_multiple_of(28) => Tail::Lv,
         _ => Tail::Other,
     }
 }

@@ -377,6 +377,7 @@ struct Scratch {
     required: Vec<u32>,
     generation: u32,
     occupied: Vec<Range<usize>>,
+    exclusions: Vec<(u32, Range<u32>)>,
     /// Byte offsets of the spaces of the current field, filled on the first term hit: a
     /// term's word index is the number of spaces before it.
     spaces: Vec<usize>,
@@ -434,6 +435,13 @@ impl Worker {
             let norm = &s.norm[i];
             let text = norm.as_str();
             let candidates = &s.candidates[i];
+            // Exclusion phrases found in this field, gathered once (they are few), so that
+            // checking a candidate does not rescan every candidate of the field.
+            s.exclusions.clear();
+            s.exclusions.extend(candidates.iter().filter_map(|x| match surfaces[x.surface as usize].owner {
+                Owner::Exclude(e) => Some((e, x.start..x.end)),
+                _ => None,
+            }));
             s.valid.clear();
             s.spaces.clear();
             s.spaces_ready = false;
@@ -446,7 +454,9 @@ impl Worker {
                             continue;
                         }
                         if !inner.dictionary.entities()[e].excludes.is_empty()
-                            && excluded(candidates, surfaces, e as u32, c)
+                            && s.exclusions
+                                .iter()
+                                .any(|&(x, ref r)| x == e as u32 && r.start < c.end && c.start < r.end)
                         {
                             continue;
                         }
@@ -493,8 +503,14 @@ impl Worker {
                 if !validate(text, &c, surface.guarded, evidence, surface.prefix, &mut self.cache) {
                     continue;
                 }
-                s.occupied.push(range.clone());
-                mentions.push(Mention { entity: e, field, span: norm.original_span(range), alias: c.surface });
+                // NFKC can expand one original character into several words (ﷺ): two
+                // normalized spans may then share original bytes, and only one may stand.
+                let span = norm.original_span(range.clone());
+                if mentions[first..].iter().any(|m: &Mention| m.span.start < span.end && span.start < m.span.end) {
+                    continue;
+                }
+                s.occupied.push(range);
+                mentions.push(Mention { entity: e, field, span, alias: c.surface });
             }
             mentions[first..].sort_by_key(|m| m.span.start);
         }
@@ -509,13 +525,6 @@ impl Worker {
 fn edges_clear(text: &str, c: &Candidate) -> bool {
     boundary::left_edge(text, c.start as usize) != Left::Reject
         && boundary::right_edge(text, c.end as usize) != Right::Reject
-}
-
-/// Whether an exclusion phrase of entity `e` overlaps the candidate.
-fn excluded(candidates: &[Candidate], surfaces: &[crate::matcher::Surface], e: u32, c: &Candidate) -> bool {
-    candidates
-        .iter()
-        .any(|x| surfaces[x.surface as usize].owner == Owner::Exclude(e) && x.start < c.end && c.start < x.end)
 }
 
 /// Decides whether a candidate is a mention (or a valid term occurrence).

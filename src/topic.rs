@@ -1039,7 +1039,7 @@ fn parse(query: &str) -> ParseResult<Option<Expr>> {
     if tokens.is_empty() {
         return Ok(None);
     }
-    let mut parser = Parser { tokens, pos: 0, end: query.chars().count() };
+    let mut parser = Parser { tokens, pos: 0, end: query.chars().count(), depth: 0 };
     let expr = parser.or(None)?;
     if let Some(t) = parser.peek() {
         // `or` stops only before `)` or at the end.
@@ -1052,7 +1052,13 @@ struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     end: usize,
+    /// Nesting of parentheses, NOTs and scopes: bounded, because parsing and evaluating
+    /// recurse and a hostile query must be an error, not a stack overflow.
+    depth: u32,
 }
+
+/// The deepest nesting a query may have.
+const MAX_NESTING: u32 = 100;
 
 impl Parser {
     fn peek(&self) -> Option<&Token> {
@@ -1061,6 +1067,14 @@ impl Parser {
 
     fn peek_tok(&self) -> Option<&Tok> {
         self.peek().map(|t| &t.tok)
+    }
+
+    fn enter(&mut self, at: usize) -> ParseResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err((at, format!("the query is nested too deeply (more than {MAX_NESTING} levels)")));
+        }
+        Ok(())
     }
 
     fn next(&mut self) -> Option<Token> {
@@ -1116,7 +1130,10 @@ impl Parser {
             if !self.at_operand() {
                 return Err((at, "NOT needs a term after it".to_string()));
             }
-            return Ok(Expr::Not(Box::new(self.unary(field)?)));
+            self.enter(at)?;
+            let inner = self.unary(field)?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         self.near(field)
     }
@@ -1161,13 +1178,18 @@ impl Parser {
                 ) {
                     return Err((at, format!("{}: needs a term or a parenthesised query after it", scope.as_str())));
                 }
-                self.primary(Some(scope))
+                self.enter(at)?;
+                let inner = self.primary(Some(scope))?;
+                self.depth -= 1;
+                Ok(inner)
             }
             Tok::Open => {
                 if let Some(Tok::Close) = self.peek_tok() {
                     return Err((at, "empty parentheses".to_string()));
                 }
+                self.enter(at)?;
                 let inner = self.or(field)?;
+                self.depth -= 1;
                 match self.next() {
                     Some(Token { tok: Tok::Close, .. }) => Ok(inner),
                     _ => Err((at, "unbalanced parenthesis".to_string())),

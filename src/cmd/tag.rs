@@ -50,6 +50,7 @@ pub fn run(args: TagArgs) -> u8 {
             Ok(mut sink) => batch::run(&tagger, &args.inputs, &opts, &mut sink, &mut progress)
                 .and_then(|s| sink.finish().map(|()| s)),
             Err(e) => {
+                remove_partial_files();
                 eprintln!("error: {}: cannot write output: {e}", dir.display());
                 return 2;
             }
@@ -61,6 +62,8 @@ pub fn run(args: TagArgs) -> u8 {
         (None, None) => unreachable!("checked above"),
     };
     bar.finish_and_clear();
+    // Whatever was not renamed into place is incomplete: a failed run leaves no partial files.
+    remove_partial_files();
     match result {
         Ok(summary) => {
             if !args.quiet {
@@ -183,6 +186,21 @@ struct DirSink<'a> {
 const OUT_FILES: [&str; 6] =
     ["articles.jsonl", "mentions.csv", "articles.csv", "article_entities.csv", "topics.csv", "errors.csv"];
 
+/// The temporary files of this run's `--out`, removed if it is interrupted or fails, so that
+/// an interrupted run leaves the previous complete files and nothing else.
+static PARTIAL: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn remove_partial_files() {
+    let mut files = PARTIAL.lock().unwrap_or_else(|p| p.into_inner());
+    for path in files.drain(..) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+fn register_partial(path: PathBuf) {
+    PARTIAL.lock().unwrap_or_else(|p| p.into_inner()).push(path);
+}
+
 fn temp_name(name: &str) -> String {
     format!(".{name}.partial-{}", std::process::id())
 }
@@ -190,8 +208,15 @@ fn temp_name(name: &str) -> String {
 impl<'a> DirSink<'a> {
     fn create(dir: &Path, tagger: &'a Tagger, excel: bool) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
+        // Ctrl-C, SIGTERM or SIGHUP: remove the temporary files, keep the previous outputs.
+        let _ = ctrlc::set_handler(|| {
+            remove_partial_files();
+            std::process::exit(130);
+        });
         let mut files = Vec::new();
+        register_partial(dir.join(temp_name("entities.csv")));
         for name in OUT_FILES {
+            register_partial(dir.join(temp_name(name)));
             let mut w = BufWriter::with_capacity(1 << 20, File::create(dir.join(temp_name(name)))?);
             let header = match name {
                 "mentions.csv" => Some(csv_out::MENTIONS_HEADER),
@@ -224,6 +249,7 @@ impl<'a> DirSink<'a> {
         for name in OUT_FILES.iter().chain(["entities.csv"].iter()) {
             std::fs::rename(self.dir.join(temp_name(name)), self.dir.join(name))?;
         }
+        PARTIAL.lock().unwrap_or_else(|p| p.into_inner()).clear();
         Ok(())
     }
 }

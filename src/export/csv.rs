@@ -70,11 +70,29 @@ pub fn cell(value: &str, excel: bool) -> Cow<'_, str> {
     }
     let trimmed = value.trim_start();
     let risky = trimmed.starts_with(['=', '+', '-', '@']) || value.starts_with(['\t', '\r']);
-    if risky && trimmed.parse::<f64>().is_err() {
+    if risky && !is_plain_number(value) {
         Cow::Owned(format!("'{value}"))
     } else {
         Cow::Borrowed(value)
     }
+}
+
+/// A number as a spreadsheet reads one: an optional sign, digits with at most one decimal
+/// point, an optional exponent; no spaces, and not `inf` or `NaN` (which Rust would parse).
+fn is_plain_number(value: &str) -> bool {
+    let s = value.strip_prefix(['+', '-']).unwrap_or(value);
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let digits = mantissa.chars().filter(char::is_ascii_digit).count();
+    let mantissa_ok =
+        digits > 0 && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.') && mantissa.matches('.').count() <= 1;
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+    });
+    mantissa_ok && exponent_ok
 }
 
 /// Writes one CSV row of cells to `out`.
@@ -311,6 +329,10 @@ mod tests {
         assert_eq!(cell("=HYPERLINK(\"x\")", true), "'=HYPERLINK(\"x\")");
         assert_eq!(cell("  @SUM(A1)", true), "'  @SUM(A1)");
         assert_eq!(cell("-12.5", true), "-12.5");
+        assert_eq!(cell("+1e5", true), "+1e5");
+        for risky in ["-inf", "+NaN", "-infinity", "  +1", "-1-1", "-.", "+"] {
+            assert_eq!(cell(risky, true), format!("'{risky}"), "{risky}");
+        }
         assert_eq!(cell("+82-2-123", true), "'+82-2-123");
         assert_eq!(cell("네이버", true), "네이버");
         assert_eq!(cell("=1+1", false), "=1+1");
