@@ -11,6 +11,7 @@ use crate::matcher::{Candidate, Matcher, Owner};
 use crate::morph::{Cache, KoDic, KoDicWorker, Morpheme};
 use crate::normalize::{normalize_keep_case, Normalized};
 use crate::topic::{TermHit, TopicScore, TopicSet};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -376,7 +377,10 @@ struct Scratch {
     /// Stamping avoids clearing a vector as long as the dictionary for every article.
     required: Vec<u32>,
     generation: u32,
-    occupied: Vec<Range<usize>>,
+    /// Accepted spans of the current field (start → end), in the normalized text and in the
+    /// original: ordered maps, because an article dense with names has many thousands.
+    occupied: BTreeMap<usize, usize>,
+    occupied_original: BTreeMap<usize, usize>,
     exclusions: Vec<(u32, Range<u32>)>,
     /// Byte offsets of the spaces of the current field, filled on the first term hit: a
     /// term's word index is the number of spaces before it.
@@ -491,11 +495,11 @@ impl Worker {
             // one that overlaps an accepted span is never analysed.
             s.valid.sort_by_key(|(c, e)| (std::cmp::Reverse(c.end - c.start), c.start, *e, c.surface));
             s.occupied.clear();
+            s.occupied_original.clear();
             let first = mentions.len();
             for &(c, e) in &s.valid {
                 let range = c.start as usize..c.end as usize;
-                // Accepted spans are few per field: a linear check beats a byte map.
-                if s.occupied.iter().any(|o: &Range<usize>| o.start < range.end && range.start < o.end) {
+                if overlaps(&s.occupied, &range) {
                     continue;
                 }
                 let surface = &surfaces[c.surface as usize];
@@ -506,10 +510,11 @@ impl Worker {
                 // NFKC can expand one original character into several words (ﷺ): two
                 // normalized spans may then share original bytes, and only one may stand.
                 let span = norm.original_span(range.clone());
-                if mentions[first..].iter().any(|m: &Mention| m.span.start < span.end && span.start < m.span.end) {
+                if overlaps(&s.occupied_original, &span) {
                     continue;
                 }
-                s.occupied.push(range);
+                s.occupied.insert(range.start, range.end);
+                s.occupied_original.insert(span.start, span.end);
                 mentions.push(Mention { entity: e, field, span, alias: c.surface });
             }
             mentions[first..].sort_by_key(|m| m.span.start);
@@ -579,6 +584,12 @@ fn validate(
     let reading =
         boundary::read_span(&morphemes as &[Morpheme], shift(start..end), rest.map(shift), mid_word, &text[window]);
     reading.valid && (!needs_evidence || reading.proper)
+}
+
+/// Whether `span` overlaps one of `spans`, which do not overlap each other (so the one that
+/// starts last before `span` ends is the only one that can).
+fn overlaps(spans: &BTreeMap<usize, usize>, span: &Range<usize>) -> bool {
+    spans.range(..span.end).next_back().is_some_and(|(_, &end)| end > span.start)
 }
 
 /// The space-delimited word(s) holding a candidate, cut around it when very long.
