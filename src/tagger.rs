@@ -201,19 +201,8 @@ impl TaggerBuilder {
             }
         };
         let matcher = Matcher::compile(dictionary.entities(), topics.terms(), &guard)?;
-        let has_requires = dictionary.entities().iter().map(|e| !e.requires.is_empty()).collect();
         let kodic = if self.morphology == Morphology::OnDemand { kodic } else { None };
-        Ok(Tagger {
-            inner: Arc::new(Inner {
-                dictionary,
-                matcher,
-                topics,
-                kodic,
-                morphology: self.morphology,
-                has_requires,
-                cache_limit: self.cache_limit,
-            }),
-        })
+        Ok(self.assemble(dictionary, matcher, topics, kodic))
     }
 }
 
@@ -273,8 +262,13 @@ impl TaggerBuilder {
             return Err(bad());
         }
         let kodic = if self.morphology == Morphology::OnDemand { Some(KoDic::load()?) } else { None };
+        Ok(self.assemble(dictionary, matcher, topics, kodic))
+    }
+
+    /// The tagger of a compiled matcher, with this builder's options.
+    fn assemble(&self, dictionary: Dictionary, matcher: Matcher, topics: TopicSet, kodic: Option<KoDic>) -> Tagger {
         let has_requires = dictionary.entities().iter().map(|e| !e.requires.is_empty()).collect();
-        Ok(Tagger {
+        Tagger {
             inner: Arc::new(Inner {
                 dictionary,
                 matcher,
@@ -284,7 +278,7 @@ impl TaggerBuilder {
                 has_requires,
                 cache_limit: self.cache_limit,
             }),
-        })
+        }
     }
 }
 
