@@ -218,9 +218,8 @@ pub struct TagArgs {
     pub format: Option<FormatArg>,
     #[command(flatten)]
     pub dict: DictArgs,
-    /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
-    pub threads: usize,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Decide Hangul boundaries with morphology (on) or particle rules only (off).
     #[arg(long, value_enum, default_value = "on")]
     pub morph: MorphArg,
@@ -230,21 +229,6 @@ pub struct TagArgs {
     /// No progress bar and no summary.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Largest input file read, in MiB; larger files become errors.
-    #[arg(long, value_name = "MIB", default_value_t = 64)]
-    pub max_file_mib: u64,
-    /// JSONL/CSV field holding the id.
-    #[arg(long, default_value = "id", value_name = "NAME")]
-    pub id_field: String,
-    /// JSONL/CSV field holding the title.
-    #[arg(long, default_value = "title", value_name = "NAME")]
-    pub title_field: String,
-    /// JSONL/CSV field holding the body (repeatable; the first present is used).
-    #[arg(long = "body-field", value_name = "NAME", default_values_t = ["body".to_string(), "text".to_string()])]
-    pub body_fields: Vec<String>,
-    /// JSONL/CSV field holding the date.
-    #[arg(long, default_value = "date", value_name = "NAME")]
-    pub date_field: String,
 }
 
 /// `hantag check`.
@@ -260,7 +244,7 @@ pub struct CheckArgs {
     pub no_common: bool,
 }
 
-/// How inputs are read (for commands other than `tag`, which has its own copy of these).
+/// How inputs are read (shared by `tag`, `discover` and `diff`).
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
     /// Worker threads (default: one per core).

@@ -1,9 +1,8 @@
 //! `hantag tag`: tag inputs into an output directory or a stdout stream.
 
 use crate::cli::{FormatArg, TagArgs};
-use hantag::batch::{self, BatchOptions, Sink, Summary};
+use hantag::batch::{self, Sink, Summary};
 use hantag::export::{csv as csv_out, jsonl, Outcome};
-use hantag::input::{FieldNames, ReadOptions};
 use hantag::Tagger;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::fs::File;
@@ -24,20 +23,7 @@ pub fn run(args: TagArgs) -> u8 {
             return 2;
         }
     };
-    let opts = BatchOptions {
-        threads: args.threads,
-        chunk_size: if args.inputs.iter().any(|p| p.as_os_str() == "-") { 64 } else { 512 },
-        read: ReadOptions {
-            fields: FieldNames {
-                id: args.id_field.clone(),
-                title: args.title_field.clone(),
-                body: args.body_fields.clone(),
-                date: args.date_field.clone(),
-                ..FieldNames::default()
-            },
-            max_file_bytes: args.max_file_mib.saturating_mul(1024 * 1024),
-        },
-    };
+    let opts = args.input.batch_options(&args.inputs);
     let total_bytes = input_bytes(&args.inputs);
     let bar = progress_bar(args.quiet, total_bytes);
     let mut progress = |records: u64, bytes: u64| {
