@@ -1,10 +1,10 @@
 //! Directory walk + rayon: the only module that knows about threads.
 //!
-//! A reader thread turns the inputs into chunks of raw records (bounded: at most a few
-//! chunks are in flight, so memory stays flat however large the corpus is); the rayon pool
-//! parses, tags and renders each chunk's records in parallel; the calling thread hands the
-//! rendered chunk to the sink in input order. No lock guards a writer, and output is
-//! byte-identical for any thread count.
+//! A reader thread turns the inputs into chunks of raw records (bounded in records and
+//! bytes: at most a few chunks are in flight, so memory stays flat however large the corpus
+//! is); the rayon pool parses, tags and renders runs of each chunk's records in parallel and
+//! frees them; the calling thread hands the rendered runs to the sink in input order. No
+//! lock guards a writer, and output is byte-identical for any thread count.
 
 use crate::export::Outcome;
 use crate::input::{expand_inputs, read_input, InputError, InputPath, ReadOptions, Record};
@@ -56,15 +56,19 @@ pub struct Summary {
     pub cache_hits: u64,
 }
 
-/// Receives each outcome in input order, with what the pool rendered for it.
-pub trait Sink: Send {
-    /// What the pool renders for each outcome (e.g. the JSONL line and CSV rows).
-    type Rendered: Send;
-    /// Renders one outcome; runs on the pool's threads.
-    fn render(&self, outcome: &Outcome) -> Self::Rendered;
-    /// Takes one outcome and its rendering, in input order, on the calling thread. An error
-    /// stops the run (a closed pipe, a full disk).
-    fn write(&mut self, outcome: Outcome, rendered: Self::Rendered) -> std::io::Result<()>;
+/// Receives what the pool rendered, in input order.
+///
+/// The pool renders runs of consecutive outcomes into one `Rendered` each and drops the
+/// outcomes there, so the calling thread only hands finished bytes (or small tallies) on:
+/// it stays light enough that adding pool threads adds throughput.
+pub trait Sink {
+    /// What the pool renders for a run of outcomes (e.g. JSONL lines and CSV rows).
+    type Rendered: Send + Default;
+    /// Renders one outcome into `into`; runs on the pool's threads, which drop the outcome.
+    fn render(&self, outcome: Outcome, into: &mut Self::Rendered);
+    /// Takes one rendered run, in input order, on the calling thread. An error stops the run
+    /// (a closed pipe, a full disk).
+    fn write(&mut self, rendered: Self::Rendered) -> std::io::Result<()>;
     /// Called after each chunk, so a streaming sink can flush.
     fn end_chunk(&mut self) -> std::io::Result<()> {
         Ok(())
@@ -99,15 +103,21 @@ pub fn run<S: Sink + Sync>(
         let chunk_size = opts.chunk_size.max(1);
         std::thread::spawn(move || {
             let mut chunk = Vec::with_capacity(chunk_size);
+            let mut chunk_bytes = 0;
             let errors = walk_errors.into_iter().map(Record::Error);
             let records = paths.into_iter().flat_map(move |p: InputPath| read_input(&p, &read));
             for record in errors.chain(records) {
+                chunk_bytes += raw_len(&record);
                 chunk.push(record);
-                if chunk.len() >= chunk_size
+                // Bounded in bytes too, so that chunks of large articles keep memory flat.
+                if (chunk.len() >= chunk_size || chunk_bytes >= CHUNK_BYTES)
                     && (stop.load(Ordering::Relaxed)
                         || tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size))).is_err())
                 {
                     return;
+                }
+                if chunk.is_empty() {
+                    chunk_bytes = 0;
                 }
             }
             if !chunk.is_empty() {
@@ -119,41 +129,38 @@ pub fn run<S: Sink + Sync>(
     let read_opts = &opts.read;
     // One worker per pool thread for the whole run, so analysis caches live across chunks
     // (`map_init` would make a fresh one for every split of every chunk). Each lock is only
-    // ever taken by its own thread.
-    let workers: Vec<Mutex<Worker>> = (0..pool.current_num_threads()).map(|_| Mutex::new(tagger.worker())).collect();
+    // ever taken by its own thread, once per run of records.
+    let threads = pool.current_num_threads();
+    let workers: Vec<Mutex<Worker>> = (0..threads).map(|_| Mutex::new(tagger.worker())).collect();
     let mut result = Ok(());
     let mut input_bytes = 0u64;
     for chunk in rx {
         input_bytes += chunk.iter().map(raw_len).sum::<u64>();
-        let done: Vec<(Outcome, S::Rendered, u64)> = pool.install(|| {
-            chunk
-                .into_par_iter()
-                .map(|record| {
+        let runs = split_runs(chunk, threads);
+        let done: Vec<(S::Rendered, Counts)> = pool.install(|| {
+            runs.into_par_iter()
+                .map(|run| {
                     let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
                     let mut worker = workers[slot].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    let outcome = tag_record(&mut worker, record, read_opts);
-                    drop(worker);
-                    let bytes = match &outcome {
-                        Outcome::Tagged(a, _) => (a.title.len() + a.body.len()) as u64,
-                        Outcome::Failed(_) => 0,
-                    };
-                    let rendered = sink.render(&outcome);
-                    (outcome, rendered, bytes)
+                    let mut rendered = S::Rendered::default();
+                    let mut counts = Counts::default();
+                    for record in run {
+                        let outcome = tag_record(&mut worker, record, read_opts);
+                        counts.add(&outcome);
+                        sink.render(outcome, &mut rendered);
+                    }
+                    (rendered, counts)
                 })
                 .collect()
         });
-        for (outcome, rendered, bytes) in done {
-            summary.records += 1;
-            match &outcome {
-                Outcome::Tagged(_, tagged) => {
-                    summary.tagged += 1;
-                    summary.mentions += tagged.mentions().len() as u64;
-                    summary.bytes += bytes;
-                }
-                Outcome::Failed(_) => summary.failed += 1,
-            }
+        for (rendered, counts) in done {
+            summary.records += counts.records;
+            summary.tagged += counts.tagged;
+            summary.failed += counts.failed;
+            summary.mentions += counts.mentions;
+            summary.bytes += counts.bytes;
             if result.is_ok() {
-                result = sink.write(outcome, rendered);
+                result = sink.write(rendered);
             }
         }
         if result.is_ok() {
@@ -174,6 +181,55 @@ pub fn run<S: Sink + Sync>(
     }
     summary.elapsed = started.elapsed();
     result.map(|()| summary)
+}
+
+/// A chunk is sent to the pool at `chunk_size` records or this many bytes, whichever first.
+const CHUNK_BYTES: u64 = 8 << 20;
+
+/// Counts of a run of records, added up on the calling thread.
+#[derive(Default)]
+struct Counts {
+    records: u64,
+    tagged: u64,
+    failed: u64,
+    mentions: u64,
+    bytes: u64,
+}
+
+impl Counts {
+    fn add(&mut self, outcome: &Outcome) {
+        self.records += 1;
+        match outcome {
+            Outcome::Tagged(a, tagged) => {
+                self.tagged += 1;
+                self.mentions += tagged.mentions().len() as u64;
+                self.bytes += (a.title.len() + a.body.len()) as u64;
+            }
+            Outcome::Failed(_) => self.failed += 1,
+        }
+    }
+}
+
+/// Cuts a chunk into runs of consecutive records, a few per thread (so that threads balance)
+/// and each small enough in records and bytes that one slow run does not hold the others up.
+fn split_runs(chunk: Vec<Record>, threads: usize) -> Vec<Vec<Record>> {
+    const RUN_BYTES: u64 = 256 << 10;
+    let per_run = chunk.len().div_ceil(threads.max(1) * 4).clamp(1, 64);
+    let mut runs = Vec::with_capacity(chunk.len().div_ceil(per_run));
+    let mut run = Vec::with_capacity(per_run);
+    let mut bytes = 0;
+    for record in chunk {
+        bytes += raw_len(&record);
+        run.push(record);
+        if run.len() >= per_run || bytes >= RUN_BYTES {
+            runs.push(std::mem::replace(&mut run, Vec::with_capacity(per_run)));
+            bytes = 0;
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs
 }
 
 /// How many bytes of input a record was read from (about: CSV and JSON records are counted

@@ -141,7 +141,9 @@ impl DictArgs {
         if let Some(bytes) = self.compiled()? {
             return builder(morph).load_compiled(&bytes);
         }
-        build_tagger(self.load()?, morph)
+        // ko-dic (for the common-word guard and morphology) loads while the CSVs parse.
+        let (dictionary, _) = rayon::join(|| self.load(), hantag::morph::KoDic::load);
+        build_tagger(dictionary?, morph)
     }
 
     /// The bytes of a compiled dictionary when `--dict` names one (and only one).
@@ -268,6 +270,13 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
+    /// Sizes the global thread pool, which builds the dictionary, to `--threads`, so that
+    /// `--threads 1` keeps the whole run on one worker thread.
+    pub fn use_threads(&self) {
+        // Fails only if the pool already exists, as in tests that run commands in-process.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(self.threads).build_global();
+    }
+
     /// The batch options for `inputs`.
     pub fn batch_options(&self, inputs: &[PathBuf]) -> BatchOptions {
         BatchOptions {

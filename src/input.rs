@@ -34,6 +34,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use encoding_rs::{DecoderResult, Encoding};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 const MIB: u64 = 1024 * 1024;
@@ -752,14 +753,21 @@ impl<R: Read> Read for Utf16Reader<R> {
     }
 }
 
+/// Parses one JSONL line into an article.
+///
+/// The line is read in one streaming pass that keeps only the fields named in `fields` and
+/// never builds a [`Value`]; the result (article or error, message included) is what parsing
+/// the line into a [`Value`] and calling [`article_from_fields`] on its object would give.
 fn parse_jsonl_line(source: String, line: u64, text: &str, fields: &FieldNames) -> Result<Article, InputError> {
-    let value: Value = match serde_json::from_str(text) {
-        Ok(value) => value,
+    let mut kept = KeptFields::new(fields);
+    let mut de = serde_json::Deserializer::from_str(text);
+    // As `serde_json::from_str`: the whole value first, then nothing but whitespace after it.
+    let parsed = RecordSeed { kept: &mut kept }.deserialize(&mut de).and_then(|is_object| de.end().map(|()| is_object));
+    match parsed {
+        Ok(true) => {}
+        Ok(false) => return Err(InputError::new(source, Some(line), "record is not a JSON object")),
         Err(e) => return Err(InputError::new(source, Some(line), json_error_message(&e))),
-    };
-    let Value::Object(object) = value else {
-        return Err(InputError::new(source, Some(line), "record is not a JSON object"));
-    };
+    }
     let default_id = || {
         if source == "-" {
             // Same record, same id, wherever it sits in the stream (FNV-1a of the line).
@@ -769,7 +777,7 @@ fn parse_jsonl_line(source: String, line: u64, text: &str, fields: &FieldNames) 
             format!("{}:{line}", file_stem(&source))
         }
     };
-    match article_from_object(object, fields, default_id) {
+    match article_from_fields(kept, default_id) {
         Ok(mut article) => {
             article.source = source;
             Ok(article)
@@ -788,44 +796,340 @@ fn json_error_message(error: &serde_json::Error) -> String {
     }
 }
 
-/// Builds an article (without its source) from one JSON object.
-fn article_from_object(
-    mut object: Map<String, Value>,
-    fields: &FieldNames,
-    default_id: impl FnOnce() -> String,
-) -> Result<Article, String> {
-    let id = match object.remove(&fields.id) {
-        Some(Value::String(id)) if !id.trim().is_empty() => id,
-        Some(Value::Number(id)) => id.to_string(),
-        None | Some(Value::Null) | Some(Value::String(_)) => default_id(),
-        Some(_) => return Err(format!("field \"{}\" is not a string or number", fields.id)),
+/// The value of a field we keep, reduced to what [`article_from_fields`] looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FieldValue {
+    Str(String),
+    /// A number, as `serde_json` prints a [`serde_json::Number`].
+    Num(String),
+    Null,
+    /// A boolean, array or object.
+    Other,
+}
+
+impl FieldValue {
+    fn from_value(value: Value) -> FieldValue {
+        match value {
+            Value::String(text) => FieldValue::Str(text),
+            Value::Number(number) => FieldValue::Num(number.to_string()),
+            Value::Null => FieldValue::Null,
+            Value::Bool(_) | Value::Array(_) | Value::Object(_) => FieldValue::Other,
+        }
+    }
+}
+
+/// Slots held without allocating: id, title, date, url and up to four body candidates.
+const INLINE_SLOTS: usize = 8;
+
+/// The fields of one JSON object that [`FieldNames`] names, the rest dropped.
+///
+/// The names are taken in role order (id, title, body candidates, date, url) and each distinct
+/// name has one slot: the position of its first role. Reading a field takes it out of its slot,
+/// like removing it from a map, so that a name given to two roles is read by the first only.
+struct KeptFields<'f> {
+    fields: &'f FieldNames,
+    /// The first slots; for the many-body-candidates case the rest go to `more`.
+    inline: [Option<FieldValue>; INLINE_SLOTS],
+    more: Vec<Option<FieldValue>>,
+}
+
+impl<'f> KeptFields<'f> {
+    fn new(fields: &'f FieldNames) -> Self {
+        let more = (4 + fields.body.len()).saturating_sub(INLINE_SLOTS);
+        KeptFields { fields, inline: Default::default(), more: std::iter::repeat_with(|| None).take(more).collect() }
+    }
+
+    /// Keeps the named fields of a parsed object.
+    fn from_map(fields: &'f FieldNames, mut object: Map<String, Value>) -> Self {
+        let mut kept = KeptFields::new(fields);
+        for (slot, name) in fields.role_names().enumerate() {
+            if kept.slot_of(name) == Some(slot) {
+                *kept.slot_mut(slot) = object.remove(name).map(FieldValue::from_value);
+            }
+        }
+        kept
+    }
+
+    fn slot(&self, slot: usize) -> &Option<FieldValue> {
+        self.inline.get(slot).unwrap_or_else(|| &self.more[slot - INLINE_SLOTS])
+    }
+
+    fn slot_mut(&mut self, slot: usize) -> &mut Option<FieldValue> {
+        match self.inline.get_mut(slot) {
+            Some(value) => value,
+            None => &mut self.more[slot - INLINE_SLOTS],
+        }
+    }
+
+    /// The slot of a field name, or `None` for a field that is not kept.
+    fn slot_of(&self, name: &str) -> Option<usize> {
+        self.fields.role_names().position(|role| role == name)
+    }
+
+    /// Takes a field out, as `Map::remove` does.
+    fn take(&mut self, name: &str) -> Option<FieldValue> {
+        let slot = self.slot_of(name)?;
+        self.slot_mut(slot).take()
+    }
+
+    fn is_present_and_not_null(&self, name: &str) -> bool {
+        self.slot_of(name).is_some_and(|slot| matches!(self.slot(slot), Some(value) if *value != FieldValue::Null))
+    }
+
+    fn optional_string(&mut self, name: &str) -> Result<Option<String>, String> {
+        match self.take(name) {
+            Some(FieldValue::Str(value)) => Ok(Some(value)),
+            None | Some(FieldValue::Null) => Ok(None),
+            Some(_) => Err(format!("field \"{name}\" is not a string")),
+        }
+    }
+}
+
+impl FieldNames {
+    /// The field names in role order: id, title, body candidates, date, url.
+    fn role_names(&self) -> impl Iterator<Item = &str> {
+        [self.id.as_str(), self.title.as_str()]
+            .into_iter()
+            .chain(self.body.iter().map(String::as_str))
+            .chain([self.date.as_str(), self.url.as_str()])
+    }
+}
+
+/// Builds an article (without its source) from the kept fields of one JSON object.
+fn article_from_fields(mut kept: KeptFields<'_>, default_id: impl FnOnce() -> String) -> Result<Article, String> {
+    let fields = kept.fields;
+    let id = match kept.take(&fields.id) {
+        Some(FieldValue::Str(id)) if !id.trim().is_empty() => id,
+        Some(FieldValue::Num(id)) => id,
+        None | Some(FieldValue::Null) | Some(FieldValue::Str(_)) => default_id(),
+        Some(FieldValue::Other) => return Err(format!("field \"{}\" is not a string or number", fields.id)),
     };
-    let title = optional_string(&mut object, &fields.title)?;
-    let body_field = fields.body.iter().find(|name| object.get(name.as_str()).is_some_and(|value| !value.is_null()));
+    let title = kept.optional_string(&fields.title)?;
+    // The first body candidate present and not null wins, even if it is not a string.
+    let body_field = fields.body.iter().find(|name| kept.is_present_and_not_null(name));
     let body = match body_field {
-        Some(name) => optional_string(&mut object, name)?,
+        Some(name) => kept.optional_string(name)?,
         None => None,
     };
     let (title, body) = match (title, body) {
         (None, None) => return Err(format!("record has no {} field", fields.body.join(" or "))),
         (title, body) => (title.unwrap_or_default(), body.unwrap_or_default()),
     };
-    let date = match object.remove(&fields.date) {
-        Some(Value::String(date)) => Some(date),
+    let date = match kept.take(&fields.date) {
+        Some(FieldValue::Str(date)) => Some(date),
         // A numeric date (a Unix time, say) is passed through as written.
-        Some(Value::Number(date)) => Some(date.to_string()),
-        None | Some(Value::Null) => None,
-        Some(_) => return Err(format!("field \"{}\" is not a string", fields.date)),
+        Some(FieldValue::Num(date)) => Some(date),
+        None | Some(FieldValue::Null) => None,
+        Some(FieldValue::Other) => return Err(format!("field \"{}\" is not a string", fields.date)),
     };
-    let url = optional_string(&mut object, &fields.url)?;
+    let url = kept.optional_string(&fields.url)?;
     Ok(Article { id, source: String::new(), title, body, date, url })
 }
 
-fn optional_string(object: &mut Map<String, Value>, name: &str) -> Result<Option<String>, String> {
-    match object.remove(name) {
-        Some(Value::String(value)) => Ok(Some(value)),
-        None | Some(Value::Null) => Ok(None),
-        Some(_) => Err(format!("field \"{name}\" is not a string")),
+/// Reads one JSON value into [`KeptFields`]; yields whether it was an object.
+///
+/// Everything goes through `deserialize_any`, as deserializing a [`Value`] does, so that the
+/// same text is accepted and the same errors come at the same places: serde_json's
+/// `deserialize_ignored_any` (behind [`de::IgnoredAny`]) checks less, accepting lone
+/// surrogate escapes, out-of-range numbers and nesting past the recursion limit.
+struct RecordSeed<'k, 'f> {
+    kept: &'k mut KeptFields<'f>,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        while let Some(slot) = map.next_key_seed(KeySeed { kept: self.kept })? {
+            match slot {
+                // A later duplicate replaces an earlier one, as in a `Map`.
+                Some(slot) => *self.kept.slot_mut(slot) = Some(map.next_value::<FieldValue>()?),
+                None => {
+                    map.next_value::<Skip>()?;
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(false)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+}
+
+/// Reads an object key, borrowed or unescaped into serde_json's scratch buffer, into the slot
+/// of the field it names, if any; no key is ever allocated.
+struct KeySeed<'k, 'f> {
+    kept: &'k KeptFields<'f>,
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_, '_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<usize>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_, '_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
+        Ok(self.kept.slot_of(key))
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(FieldValueVisitor)
+    }
+}
+
+struct FieldValueVisitor;
+
+impl<'de> Visitor<'de> for FieldValueVisitor {
+    type Value = FieldValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<FieldValue, E> {
+        Ok(FieldValue::Str(value.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<FieldValue, E> {
+        Ok(FieldValue::Str(value))
+    }
+
+    // Numbers become what `Value`'s visitor makes of them, printed as `Value` prints them.
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<FieldValue, E> {
+        Ok(FieldValue::Num(serde_json::Number::from(value).to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<FieldValue, E> {
+        Ok(FieldValue::Num(serde_json::Number::from(value).to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<FieldValue, E> {
+        Ok(serde_json::Number::from_f64(value).map_or(FieldValue::Null, |n| FieldValue::Num(n.to_string())))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<FieldValue, E> {
+        Ok(FieldValue::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<FieldValue, E> {
+        Ok(FieldValue::Null)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<FieldValue, E> {
+        Ok(FieldValue::Other)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<FieldValue, A::Error> {
+        SkipVisitor.visit_seq(seq).map(|Skip| FieldValue::Other)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FieldValue, A::Error> {
+        SkipVisitor.visit_map(map).map(|Skip| FieldValue::Other)
+    }
+}
+
+/// A value read in full, checked as a [`Value`] would be, and dropped; strings are borrowed or
+/// unescaped into serde_json's scratch buffer, never allocated.
+struct Skip;
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(SkipVisitor)
+    }
+}
+
+struct SkipVisitor;
+
+impl<'de> Visitor<'de> for SkipVisitor {
+    type Value = Skip;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+        while map.next_key::<Skip>()?.is_some() {
+            map.next_value::<Skip>()?;
+        }
+        Ok(Skip)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
+        Ok(Skip)
     }
 }
 
@@ -849,7 +1153,9 @@ fn json_records(source: &str, text: &str, fields: &FieldNames) -> Vec<Record> {
     };
     match value {
         // One object is one article, named after its file like a text article.
-        Value::Object(object) => vec![with_source(article_from_object(object, fields, || stem.clone()))],
+        Value::Object(object) => {
+            vec![with_source(article_from_fields(KeptFields::from_map(fields, object), || stem.clone()))]
+        }
         Value::Array(items) if items.is_empty() => error(None, "file has no records".to_string()),
         Value::Array(items) => items
             .into_iter()
@@ -857,8 +1163,10 @@ fn json_records(source: &str, text: &str, fields: &FieldNames) -> Vec<Record> {
             .map(|(index, item)| {
                 let number = index + 1;
                 with_source(match item {
-                    Value::Object(object) => article_from_object(object, fields, || format!("{stem}:{number}"))
-                        .map_err(|message| format!("record {number}: {message}")),
+                    Value::Object(object) => {
+                        article_from_fields(KeptFields::from_map(fields, object), || format!("{stem}:{number}"))
+                            .map_err(|message| format!("record {number}: {message}"))
+                    }
                     _ => Err(format!("record {number} is not a JSON object")),
                 })
             })
@@ -1200,6 +1508,7 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const LAYOUT: &str = "# **제목: 한빛AI, 가상 박람회서 \"말하는 지도\" 공개**\n\n  내용: 한빛AI가 23일 서울에서 열린 가상 박람회에서 새 서비스를 선보였다.\n박람회에는 300여 개 기업이 참여했다．\n\n  **날짜: 2025.04.23. 오후 2:382025.04.23. 오후 4:37**";
 
@@ -1805,5 +2114,585 @@ mod tests {
         let expo = results.iter().filter_map(|r| r.as_ref().ok()).find(|a| a.id == "hanbit-ai-expo").unwrap();
         assert_eq!(expo.date.as_deref(), Some("2025-05-14T10:30:00+09:00"));
         assert!(expo.title.starts_with("한빛AI"));
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // JSONL parsing against the `Value`-based parser it replaced
+
+    // The parser as it was before the streaming one, kept verbatim as the oracle.
+    fn reference_parse(source: String, line: u64, text: &str, fields: &FieldNames) -> Result<Article, InputError> {
+        let value: Value = match serde_json::from_str(text) {
+            Ok(value) => value,
+            Err(e) => return Err(InputError::new(source, Some(line), json_error_message(&e))),
+        };
+        let Value::Object(object) = value else {
+            return Err(InputError::new(source, Some(line), "record is not a JSON object"));
+        };
+        let default_id = || {
+            if source == "-" {
+                // Same record, same id, wherever it sits in the stream (FNV-1a of the line).
+                let hash =
+                    text.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+                format!("-:{hash:016x}")
+            } else {
+                format!("{}:{line}", file_stem(&source))
+            }
+        };
+        match reference_article_from_object(object, fields, default_id) {
+            Ok(mut article) => {
+                article.source = source;
+                Ok(article)
+            }
+            Err(message) => Err(InputError::new(source, Some(line), message)),
+        }
+    }
+
+    /// Builds an article (without its source) from one JSON object.
+    fn reference_article_from_object(
+        mut object: Map<String, Value>,
+        fields: &FieldNames,
+        default_id: impl FnOnce() -> String,
+    ) -> Result<Article, String> {
+        let id = match object.remove(&fields.id) {
+            Some(Value::String(id)) if !id.trim().is_empty() => id,
+            Some(Value::Number(id)) => id.to_string(),
+            None | Some(Value::Null) | Some(Value::String(_)) => default_id(),
+            Some(_) => return Err(format!("field \"{}\" is not a string or number", fields.id)),
+        };
+        let title = reference_optional_string(&mut object, &fields.title)?;
+        let body_field =
+            fields.body.iter().find(|name| object.get(name.as_str()).is_some_and(|value| !value.is_null()));
+        let body = match body_field {
+            Some(name) => reference_optional_string(&mut object, name)?,
+            None => None,
+        };
+        let (title, body) = match (title, body) {
+            (None, None) => return Err(format!("record has no {} field", fields.body.join(" or "))),
+            (title, body) => (title.unwrap_or_default(), body.unwrap_or_default()),
+        };
+        let date = match object.remove(&fields.date) {
+            Some(Value::String(date)) => Some(date),
+            // A numeric date (a Unix time, say) is passed through as written.
+            Some(Value::Number(date)) => Some(date.to_string()),
+            None | Some(Value::Null) => None,
+            Some(_) => return Err(format!("field \"{}\" is not a string", fields.date)),
+        };
+        let url = reference_optional_string(&mut object, &fields.url)?;
+        Ok(Article { id, source: String::new(), title, body, date, url })
+    }
+
+    fn reference_optional_string(object: &mut Map<String, Value>, name: &str) -> Result<Option<String>, String> {
+        match object.remove(name) {
+            Some(Value::String(value)) => Ok(Some(value)),
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => Err(format!("field \"{name}\" is not a string")),
+        }
+    }
+
+    /// Field-name sets the comparisons run under: the default, renamed fields, names shared
+    /// between roles, escaped and non-ASCII names, and more body candidates than fit inline.
+    fn field_name_sets() -> Vec<FieldNames> {
+        let names = |id: &str, title: &str, body: &[&str], date: &str, url: &str| FieldNames {
+            id: id.to_string(),
+            title: title.to_string(),
+            body: body.iter().map(|name| name.to_string()).collect(),
+            date: date.to_string(),
+            url: url.to_string(),
+        };
+        vec![
+            FieldNames::default(),
+            names("article_id", "headline", &["content"], "published", "link"),
+            names("x", "x", &["x", "body", "x"], "body", "id"),
+            names("id", "title", &["text", "body", "본문", ""], "date", "url"),
+            names("id", "ti\"tle", &["a", "b", "c", "d", "e", "f", "body"], "date", "date"),
+            names("제목", "title", &[], "url", "url"),
+            names("id", "title", &["body", "body"], "title", "text"),
+        ]
+    }
+
+    fn assert_same_as_reference(text: &str) {
+        for fields in field_name_sets() {
+            for (source, line) in [("news/batch.jsonl", 7), ("-", 3), ("plain", 1)] {
+                let expected = reference_parse(source.to_string(), line, text, &fields);
+                let actual = parse_jsonl_line(source.to_string(), line, text, &fields);
+                assert_eq!(actual, expected, "line {text:?} with {fields:?}");
+            }
+            // `.json` files read objects through `KeptFields::from_map`.
+            if let Ok(Value::Object(object)) = serde_json::from_str::<Value>(text) {
+                let expected = reference_article_from_object(object.clone(), &fields, || "stem".to_string());
+                let actual = article_from_fields(KeptFields::from_map(&fields, object), || "stem".to_string());
+                assert_eq!(actual, expected, "object {text:?} with {fields:?}");
+            }
+        }
+    }
+
+    /// Lines covering every field type in every role, and the ways JSON can go wrong.
+    const JSONL_EDGE_CASES: &[&str] = &[
+        // Plain records and the corpus shape.
+        r#"{"id": "a1", "title": "제목", "body": "본문", "date": "2025-04-23", "url": "https://example.com/1"}"#,
+        r#"{"id": "ynat_lush_0", "title": "제6회 국제주택도시금융포럼", "body": "", "date": null, "source": "klue", "labels": []}"#,
+        r#"{"title": "제목만"}"#,
+        r#"{"body": "본문만"}"#,
+        r#"{"text": "텍스트"}"#,
+        r#"{}"#,
+        r#"{"id": "k"}"#,
+        r#"{"source": "x", "labels": ["a", {"b": [1, 2.5, null]}]}"#,
+        // Body and text: null, empty, missing, wrong type.
+        r#"{"body": null, "text": "텍스트"}"#,
+        r#"{"body": "", "text": "텍스트"}"#,
+        r#"{"text": "텍스트", "body": null}"#,
+        r#"{"body": null, "text": null}"#,
+        r#"{"body": null, "text": null, "title": "t"}"#,
+        r#"{"body": 1, "text": "텍스트"}"#,
+        r#"{"body": null, "text": 1}"#,
+        r#"{"body": [], "text": "x"}"#,
+        r#"{"body": {}, "title": "t"}"#,
+        r#"{"body": true}"#,
+        r#"{"body": false, "text": "x"}"#,
+        r#"{"body": "b", "text": 5}"#,
+        // Title of every type.
+        r#"{"title": null, "body": "b"}"#,
+        r#"{"title": 1, "body": "b"}"#,
+        r#"{"title": 1.5, "body": "b"}"#,
+        r#"{"title": true, "body": "b"}"#,
+        r#"{"title": [], "body": "b"}"#,
+        r#"{"title": {"a": 1}, "body": "b"}"#,
+        r#"{"title": "", "body": null}"#,
+        r#"{"title": "t", "body": 3}"#,
+        // Id of every type, numbers of every shape.
+        r#"{"id": null, "body": "b"}"#,
+        r#"{"id": "", "body": "b"}"#,
+        r#"{"id": "  \t ", "body": "b"}"#,
+        r#"{"id": "\u3000", "body": "b"}"#,
+        r#"{"id": 0, "body": "b"}"#,
+        r#"{"id": -0, "body": "b"}"#,
+        r#"{"id": 42, "body": "b"}"#,
+        r#"{"id": -42, "body": "b"}"#,
+        r#"{"id": 1.5, "body": "b"}"#,
+        r#"{"id": 1.0, "body": "b"}"#,
+        r#"{"id": 1.5e3, "body": "b"}"#,
+        r#"{"id": 1E3, "body": "b"}"#,
+        r#"{"id": -2.50e-3, "body": "b"}"#,
+        r#"{"id": 0.1, "body": "b"}"#,
+        r#"{"id": 1e-400, "body": "b"}"#,
+        r#"{"id": 1e400, "body": "b"}"#,
+        r#"{"id": -1e400, "body": "b"}"#,
+        r#"{"id": 9223372036854775807, "body": "b"}"#,
+        r#"{"id": -9223372036854775808, "body": "b"}"#,
+        r#"{"id": -9223372036854775809, "body": "b"}"#,
+        r#"{"id": 18446744073709551615, "body": "b"}"#,
+        r#"{"id": 18446744073709551616, "body": "b"}"#,
+        r#"{"id": 123456789012345678901234567890, "body": "b"}"#,
+        r#"{"id": 1.7976931348623157e308, "body": "b"}"#,
+        r#"{"id": 5e-324, "body": "b"}"#,
+        r#"{"id": true, "body": "b"}"#,
+        r#"{"id": false}"#,
+        r#"{"id": [], "body": "b"}"#,
+        r#"{"id": {}, "body": "b"}"#,
+        r#"{"id": [1], "title": 2}"#,
+        // Date and url of every type.
+        r#"{"body": "b", "date": 1714000000}"#,
+        r#"{"body": "b", "date": -1.25}"#,
+        r#"{"body": "b", "date": 1e21}"#,
+        r#"{"body": "b", "date": true}"#,
+        r#"{"body": "b", "date": []}"#,
+        r#"{"body": "b", "date": {}}"#,
+        r#"{"body": "b", "date": ""}"#,
+        r#"{"body": "b", "url": null}"#,
+        r#"{"body": "b", "url": 1}"#,
+        r#"{"body": "b", "url": ""}"#,
+        r#"{"body": "b", "url": ["x"]}"#,
+        r#"{"body": "b", "date": 1, "url": 2}"#,
+        r#"{"title": 1, "date": true, "url": 2}"#,
+        r#"{"id": [], "title": 1, "date": true}"#,
+        // Duplicate keys: the last one wins.
+        r#"{"body": "a", "body": "b"}"#,
+        r#"{"body": "a", "body": null, "text": "t"}"#,
+        r#"{"body": null, "body": "b", "text": "t"}"#,
+        r#"{"id": [], "id": "ok", "body": "b"}"#,
+        r#"{"id": "ok", "id": [], "body": "b"}"#,
+        r#"{"title": 1, "title": "t"}"#,
+        r#"{"date": 1, "date": "d", "body": "b", "date": null}"#,
+        r#"{"body": "b", "url": "u1", "url": "u2", "source": 1, "source": []}"#,
+        // Escaped keys and values.
+        r#"{"ti\u0074le": "t", "\u0062ody": "b"}"#,
+        r#"{"title": "t", "ti\u0074le": "t2"}"#,
+        r#"{"ti\"tle": "q", "body": "b"}"#,
+        r#"{"\u0069d": 7, "body": "b"}"#,
+        r#"{"\uc81c\ubaa9": "제목 키", "body": "b"}"#,
+        r#"{"": "empty key", "body": "b"}"#,
+        r#"{"body": "\ud55c\uae00 \"인용\" \\ \/ \b\f\n\r\t"}"#,
+        r#"{"body": "emoji \ud83d\ude00 raw 😀"}"#,
+        r#"{"body": "\u0000"}"#,
+        r#"{"body": "lone \ud800"}"#,
+        r#"{"body": "lone \udc00"}"#,
+        r#"{"body": "b", "source": "lone \ud800 in an ignored field"}"#,
+        r#"{"body": "b", "\ud800": 1}"#,
+        r#"{"body": "b", "labels": [{"\udfff": 1}]}"#,
+        r#"{"body": "bad \x escape"}"#,
+        r#"{"body": "b", "source": "bad \x escape"}"#,
+        r#"{"body": "b", "source": "\u12"}"#,
+        "{\"body\": \"raw\ttab\"}",
+        "{\"body\": \"b\", \"source\": \"raw\ttab\"}",
+        "{\"body\": \"b\", \"source\": \"raw\u{1}control\"}",
+        // Ignored fields: nested, deep, numbers out of range, bad literals.
+        r#"{"body": "b", "labels": [[[[[[[[[[{"a": [{"b": {}}]}]]]]]]]]]]}"#,
+        r#"{"body": "b", "source": 1e400}"#,
+        r#"{"body": "b", "source": -1e400}"#,
+        r#"{"body": "b", "source": 01}"#,
+        r#"{"body": "b", "source": 1.}"#,
+        r#"{"body": "b", "source": .5}"#,
+        r#"{"body": "b", "source": -}"#,
+        r#"{"body": "b", "source": 1e}"#,
+        r#"{"body": "b", "source": tru}"#,
+        r#"{"body": "b", "source": nul}"#,
+        r#"{"body": "b", "source": NaN}"#,
+        r#"{"body": "b", "source": [1,]}"#,
+        r#"{"body": "b", "source": [1 2]}"#,
+        r#"{"body": "b", "source": {"a":1,}}"#,
+        r#"{"body": "b", "source": {"a" 1}}"#,
+        r#"{"body": "b", "source": {1: 2}}"#,
+        r#"{"body": "b", "source": []]}"#,
+        r#"{"body": 01}"#,
+        r#"{"body": [1,]}"#,
+        r#"{"id": 1e400}"#,
+        r#"{"title": {"a": "\ud800"}}"#,
+        // Not an object, or not only one.
+        r#"[]"#,
+        r#"[{"body": "b"}]"#,
+        r#""body""#,
+        r#"42"#,
+        r#"-1.5"#,
+        r#"null"#,
+        r#"true"#,
+        r#"[1, 2"#,
+        r#"[1, 2] x"#,
+        r#""x" "y""#,
+        "",
+        "   ",
+        "\u{feff}{\"body\": \"b\"}",
+        "\u{a0}{\"body\": \"b\"}",
+        r#"{"body": "b"} x"#,
+        r#"{"body": "b"}}"#,
+        r#"{"body": "b"},"#,
+        r#"{"body": "b"} {"body": "c"}"#,
+        r#"{"body": "b"}   "#,
+        "\t {\"body\": \"b\"}\r",
+        r#"{"body": "b"} // comment"#,
+        // Truncated and malformed objects.
+        r#"{"#,
+        r#"{"body""#,
+        r#"{"body":"#,
+        r#"{"body": "b"#,
+        r#"{"body": "b","#,
+        r#"{"body": "b", "labels": [1, {"a": "#,
+        r#"{"body": "b",}"#,
+        r#"{,"body": "b"}"#,
+        r#"{"body" "b"}"#,
+        r#"{"body": "b" "text": "t"}"#,
+        r#"{body: "b"}"#,
+        r#"{'body': 'b'}"#,
+        r#"{"body": "b"; "id": 1}"#,
+        r#"{"id": 1, "body": "b", "title": }"#,
+        r#"{"id": [], "body": "b", "title": }"#,
+        r#"{"id": [], "body": "b"} trailing"#,
+        r#"{"body": null} ]"#,
+        // Custom field names.
+        r#"{"article_id": "k1", "headline": "머리기사", "content": "본문", "body": "무시"}"#,
+        r#"{"article_id": 3, "headline": null, "content": null, "published": 1, "link": "l"}"#,
+        r#"{"x": "shared", "body": "b", "id": "u"}"#,
+        r#"{"x": null, "body": 1}"#,
+        r#"{"x": "", "body": "d"}"#,
+        r#"{"a": null, "b": null, "c": "", "f": "f", "body": "b", "date": "d"}"#,
+        r#"{"ti\"tle": 1, "e": "e"}"#,
+        r#"{"본문": "한글 키", "": "빈 키"}"#,
+        r#"{"": "빈 키만"}"#,
+        r#"{"제목": 1, "url": "u", "title": "t"}"#,
+    ];
+
+    #[test]
+    fn jsonl_parser_matches_reference_on_edge_cases() {
+        for text in JSONL_EDGE_CASES {
+            assert_same_as_reference(text);
+        }
+        // Nesting around serde_json's recursion limit (128), in kept and ignored fields.
+        for depth in [1, 100, 126, 127, 128, 129, 130, 500] {
+            let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let objects = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+            for nested in [&arrays, &objects] {
+                assert_same_as_reference(nested);
+                assert_same_as_reference(&format!("{{\"body\": \"b\", \"labels\": {nested}}}"));
+                assert_same_as_reference(&format!("{{\"title\": {nested}, \"body\": \"b\"}}"));
+                assert_same_as_reference(&format!("{{\"body\": \"b\", \"labels\": {nested}"));
+            }
+        }
+    }
+
+    #[test]
+    fn jsonl_parser_keeps_the_documented_rules() {
+        let fields = FieldNames::default();
+        let parse = |text: &str| parse_jsonl_line("news/a.jsonl".to_string(), 2, text, &fields);
+        let article = parse(r#"{"id": 1.5e3, "body": null, "body": "last", "text": "t", "date": -7}"#).unwrap();
+        assert_eq!(
+            (article.id.as_str(), article.body.as_str(), article.date.as_deref()),
+            ("1500.0", "last", Some("-7"))
+        );
+        let article = parse(r#"{"ti\u0074le": "escaped", "body": null, "text": "텍스트"}"#).unwrap();
+        assert_eq!((article.id.as_str(), article.title.as_str(), article.body.as_str()), ("a:2", "escaped", "텍스트"));
+        assert_eq!(parse(r#"{"body": 1, "text": "t"}"#).unwrap_err().message, "field \"body\" is not a string");
+        assert_eq!(parse(r#"{"id": [], "body": "b"}"#).unwrap_err().message, "field \"id\" is not a string or number");
+        assert_eq!(parse(r#"{"body": null}"#).unwrap_err().message, "record has no body or text field");
+        assert_eq!(parse("[]").unwrap_err().message, "record is not a JSON object");
+        assert_eq!(parse(r#"{"body": "b"} x"#).unwrap_err().message, "invalid JSON: trailing characters at column 15");
+        // What serde_json's `IgnoredAny` would let through in an ignored field is still an error.
+        for text in [
+            r#"{"body": "b", "source": "\ud800"}"#,
+            r#"{"body": "b", "source": 1e400}"#,
+            &format!("{{\"body\": \"b\", \"labels\": {}{}}}", "[".repeat(200), "]".repeat(200)),
+        ] {
+            assert!(parse(text).unwrap_err().message.starts_with("invalid JSON: "), "{text}");
+        }
+    }
+
+    /// Scalars that parse, strings most often since they are what fields hold.
+    const VALID_STRINGS: &[&str] = &[
+        r#""""#,
+        r#"" ""#,
+        r#""\t\n""#,
+        r#""기사""#,
+        r#""본문 텍스트""#,
+        r#""a\"b""#,
+        r#""\u00e9""#,
+        r#""\ud55c\uae00""#,
+        r#""\ud83d\ude00""#,
+        r#""\u0000""#,
+        r#""\/""#,
+        r#""😀""#,
+    ];
+    const VALID_OTHERS: &[&str] = &[
+        "null",
+        "true",
+        "false",
+        "0",
+        "-0",
+        "1",
+        "-1",
+        "42",
+        "1.5",
+        "1.5e3",
+        "-2.50E-3",
+        "1e-400",
+        "18446744073709551615",
+        "18446744073709551616",
+        "-9223372036854775809",
+        "0.1",
+        "[]",
+        "{}",
+    ];
+    /// Scalars that do not parse as a `Value`; some would pass serde_json's `IgnoredAny`.
+    const INVALID_SCALARS: &[&str] = &[
+        r#""\ud800""#,
+        r#""\udc00x""#,
+        "\"raw\ttab\"",
+        r#""bad \x""#,
+        "1e400",
+        "-1e400",
+        "01",
+        "1.",
+        ".5",
+        "NaN",
+        "tru",
+        "[1,]",
+    ];
+    /// The fields the default and the custom field names read.
+    const FIELD_KEYS: &[&str] = &[
+        r#""id""#,
+        r#""title""#,
+        r#""body""#,
+        r#""text""#,
+        r#""date""#,
+        r#""url""#,
+        r#""ti\u0074le""#,
+        r#""\u0062ody""#,
+        r#""article_id""#,
+        r#""headline""#,
+        r#""content""#,
+    ];
+    const OTHER_KEYS: &[&str] = &[
+        r#""source""#,
+        r#""labels""#,
+        r#""x""#,
+        r#""""#,
+        r#""제목""#,
+        r#""본문""#,
+        r#""a""#,
+        r#""f""#,
+        r#""ti\"tle""#,
+    ];
+    const INVALID_KEYS: &[&str] = &[r#""\ud800""#, "id", "1", "'id'"];
+
+    fn pick(items: &'static [&'static str]) -> impl Strategy<Value = &'static str> + Clone {
+        prop::sample::select(items)
+    }
+
+    /// A strategy of something valid or, when `invalid` is set, now and then of something not.
+    fn sometimes_invalid<T: std::fmt::Debug + Clone + 'static>(
+        valid: impl Strategy<Value = T> + Clone + 'static,
+        not_valid: impl Strategy<Value = T> + Clone + 'static,
+        invalid: bool,
+    ) -> BoxedStrategy<T> {
+        if invalid {
+            prop_oneof![12 => valid, 1 => not_valid].boxed()
+        } else {
+            valid.boxed()
+        }
+    }
+
+    /// An object key as written in JSON, escapes included.
+    fn json_key(invalid: bool) -> BoxedStrategy<&'static str> {
+        sometimes_invalid(prop_oneof![3 => pick(FIELD_KEYS), 2 => pick(OTHER_KEYS)], pick(INVALID_KEYS), invalid)
+    }
+
+    /// JSON text of a field value from a small vocabulary: mostly a string, sometimes nested a
+    /// few levels, now and then nested around serde_json's recursion limit.
+    fn json_value(invalid: bool) -> impl Strategy<Value = String> {
+        let valid = prop_oneof![4 => pick(VALID_STRINGS), 1 => pick(VALID_OTHERS)];
+        let scalar = sometimes_invalid(valid, pick(INVALID_SCALARS), invalid).prop_map(str::to_string);
+        let nested = scalar.clone().prop_recursive(3, 16, 4, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(|items| format!("[{}]", items.join(", "))),
+                prop::collection::vec((json_key(invalid), inner), 0..4).prop_map(|entries| {
+                    let entries: Vec<String> = entries.into_iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                    format!("{{{}}}", entries.join(", "))
+                }),
+            ]
+        });
+        // Inside a line's object, 126 levels of arrays are the most serde_json takes.
+        let deep = (120usize..=if invalid { 131 } else { 126 })
+            .prop_map(|depth| format!("{}{}", "[".repeat(depth), "]".repeat(depth)));
+        prop_oneof![12 => scalar, 3 => nested, 1 => deep]
+    }
+
+    /// A JSONL line: one object of known and unknown fields; with `invalid`, now and then
+    /// something that is not valid JSON or not an object.
+    fn jsonl_line_of(invalid: bool) -> impl Strategy<Value = String> {
+        let space = move || {
+            sometimes_invalid(
+                prop_oneof![20 => Just(""), 4 => Just(" "), 1 => Just("\t"), 1 => Just("\r")],
+                Just("\u{a0}"),
+                invalid,
+            )
+        };
+        let entry = (json_key(invalid), space(), space(), json_value(invalid))
+            .prop_map(|(k, s1, s2, v)| format!("{k}{s1}:{s2}{v}"));
+        let separator = sometimes_invalid(
+            prop_oneof![4 => Just(", "), 1 => Just(","), 1 => Just(" ,")],
+            prop_oneof![Just(",,"), Just(" ")],
+            invalid,
+        );
+        let tail = sometimes_invalid(
+            prop_oneof![4 => Just(""), 1 => Just(" ")],
+            prop_oneof![Just(","), Just(" x"), Just("}"), Just("{}"), Just("]")],
+            invalid,
+        );
+        let open = sometimes_invalid(Just("{"), prop_oneof![Just("["), Just("[{"), Just("\""), Just("1")], invalid);
+        (space(), prop::collection::vec(entry, 0..6), separator, tail, open).prop_map(
+            |(lead, entries, separator, tail, open)| {
+                let close = match open {
+                    "[" => "]",
+                    "[{" => "}]",
+                    "\"" => "\"",
+                    "1" => "",
+                    _ => "}",
+                };
+                format!("{lead}{open}{}{close}{tail}", entries.join(separator))
+            },
+        )
+    }
+
+    /// A JSONL line: valid JSON half the time, the rest now and then broken or not an object.
+    fn jsonl_line() -> impl Strategy<Value = String> {
+        prop_oneof![jsonl_line_of(false), jsonl_line_of(true)]
+    }
+
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        Delete(prop::sample::Index),
+        Insert(prop::sample::Index, u8),
+        Replace(prop::sample::Index, u8),
+        Truncate(prop::sample::Index),
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        let byte = prop_oneof![prop::sample::select(b"{}[]\":,\\ 0-.eE1nultrfa\tu".to_vec()), any::<u8>()];
+        prop_oneof![
+            any::<prop::sample::Index>().prop_map(Mutation::Delete),
+            (any::<prop::sample::Index>(), byte.clone()).prop_map(|(at, b)| Mutation::Insert(at, b)),
+            (any::<prop::sample::Index>(), byte).prop_map(|(at, b)| Mutation::Replace(at, b)),
+            any::<prop::sample::Index>().prop_map(Mutation::Truncate),
+        ]
+    }
+
+    fn mutate(text: &str, mutations: &[Mutation]) -> String {
+        let mut bytes = text.as_bytes().to_vec();
+        for mutation in mutations {
+            match mutation {
+                Mutation::Delete(at) if !bytes.is_empty() => {
+                    bytes.remove(at.index(bytes.len()));
+                }
+                Mutation::Insert(at, byte) => bytes.insert(at.index(bytes.len() + 1), *byte),
+                Mutation::Replace(at, byte) if !bytes.is_empty() => {
+                    let at = at.index(bytes.len());
+                    bytes[at] = *byte;
+                }
+                Mutation::Truncate(at) => bytes.truncate(at.index(bytes.len() + 1)),
+                Mutation::Delete(_) | Mutation::Replace(..) => {}
+            }
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// Guards the property tests below against a generator that only makes broken lines.
+    #[test]
+    fn jsonl_line_generator_reaches_every_outcome() {
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+
+        let mut runner = TestRunner::deterministic();
+        let strategy = jsonl_line();
+        let fields = FieldNames::default();
+        let mut seen = std::collections::BTreeMap::<&str, usize>::new();
+        for _ in 0..2000 {
+            let line = strategy.new_tree(&mut runner).unwrap().current();
+            let outcome = match parse_jsonl_line("-".to_string(), 1, &line, &fields) {
+                Ok(_) => "ok",
+                Err(e) if e.message.starts_with("invalid JSON: ") => "invalid JSON",
+                Err(e) if e.message == "record is not a JSON object" => "not an object",
+                Err(e) if e.message.ends_with("is not a string or number") => "bad id",
+                Err(e) if e.message.ends_with("is not a string") => "not a string",
+                Err(e) if e.message.starts_with("record has no ") => "no body",
+                Err(e) => panic!("unexpected error {e}"),
+            };
+            *seen.entry(outcome).or_default() += 1;
+        }
+        assert_eq!(seen.len(), 6, "{seen:?}");
+        assert!(seen.values().all(|&count| count >= 10), "{seen:?}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
+
+        #[test]
+        fn jsonl_parser_matches_reference_on_random_objects(line in jsonl_line()) {
+            assert_same_as_reference(&line);
+        }
+
+        #[test]
+        fn jsonl_parser_matches_reference_on_mutated_lines(
+            line in jsonl_line(),
+            mutations in prop::collection::vec(mutation(), 1..5),
+        ) {
+            assert_same_as_reference(&mutate(&line, &mutations));
+        }
     }
 }

@@ -9,6 +9,7 @@ use crate::dictionary::Entity;
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{normalize_keep_case, normalize_key, script, Script};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
@@ -92,7 +93,13 @@ impl std::fmt::Debug for Matcher {
 
 impl Matcher {
     /// Compiles entities (with `guarded(alias)` deciding the common-word guard) and topic terms.
-    pub fn compile(entities: &[Entity], terms: &[TermSpec], guarded: &dyn Fn(&str) -> bool) -> Result<Matcher> {
+    ///
+    /// The guards and the normalized spacing variants are computed on the current rayon pool.
+    pub fn compile(
+        entities: &[Entity],
+        terms: &[TermSpec],
+        guarded: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Matcher> {
         let mut surfaces = Vec::new();
         for (i, e) in entities.iter().enumerate() {
             let i = i as u32;
@@ -102,7 +109,8 @@ impl Matcher {
                     owner: Owner::Alias(i),
                     text: alias.clone(),
                     exact_key: None,
-                    guarded: guarded(alias),
+                    // Decided below, in parallel: a ko-dic look-up per alias.
+                    guarded: true,
                     prefix: false,
                 });
             }
@@ -145,11 +153,20 @@ impl Matcher {
             });
         }
 
+        let variants: Vec<Vec<String>> = surfaces
+            .par_iter_mut()
+            .map(|surface| {
+                if surface.guarded {
+                    surface.guarded = guarded(&surface.text);
+                }
+                spacing_variants(&normalize_key(&surface.text))
+            })
+            .collect();
         let mut pattern_ids: HashMap<String, usize> = HashMap::default();
         let mut patterns: Vec<String> = Vec::new();
         let mut by_pattern: Vec<Vec<u32>> = Vec::new();
-        for (s, surface) in surfaces.iter().enumerate() {
-            for variant in spacing_variants(&normalize_key(&surface.text)).into_iter().filter(|v| !v.is_empty()) {
+        for (s, variants) in variants.into_iter().enumerate() {
+            for variant in variants.into_iter().filter(|v| !v.is_empty()) {
                 let p = *pattern_ids.entry(variant).or_insert_with_key(|k| {
                     patterns.push(k.clone());
                     by_pattern.push(Vec::new());

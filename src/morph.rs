@@ -10,7 +10,7 @@ use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
 use lindera::worker::SegmentWorker;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Part-of-speech tags, with the ko-dic (Sejong) names.
 #[allow(missing_docs, clippy::upper_case_acronyms)]
@@ -194,13 +194,17 @@ impl std::fmt::Debug for KoDic {
 }
 
 impl KoDic {
-    /// Loads the embedded ko-dic (zero-copy; cheap).
+    /// The embedded ko-dic, loaded once per process (the dictionary itself is zero-copy, but
+    /// the segmenter builds tables over all its words, tens of milliseconds).
     pub fn load() -> Result<KoDic> {
-        let dictionary = load_dictionary("embedded://ko-dic")
-            .map_err(|e| Error::new(ErrorKind::Morphology, format!("cannot load ko-dic: {e}")))?;
-        // MeCab's max-grouping-size: without it lindera groups unknown Hangul without limit.
-        let segmenter = Segmenter::new(Mode::Normal, dictionary, None).max_grouping_len(Some(24));
-        Ok(KoDic { segmenter: Arc::new(segmenter) })
+        static SHARED: OnceLock<std::result::Result<KoDic, String>> = OnceLock::new();
+        let loaded = SHARED.get_or_init(|| {
+            let dictionary = load_dictionary("embedded://ko-dic").map_err(|e| format!("cannot load ko-dic: {e}"))?;
+            // MeCab's max-grouping-size: without it lindera groups unknown Hangul without limit.
+            let segmenter = Segmenter::new(Mode::Normal, dictionary, None).max_grouping_len(Some(24));
+            Ok(KoDic { segmenter: Arc::new(segmenter) })
+        });
+        loaded.clone().map_err(|message| Error::new(ErrorKind::Morphology, message))
     }
 
     fn dictionary(&self) -> &LinderaDictionary {

@@ -11,7 +11,6 @@ use crate::matcher::{Candidate, Matcher, Owner};
 use crate::morph::{Cache, KoDic, KoDicWorker, Morpheme};
 use crate::normalize::{normalize_keep_case, Normalized};
 use crate::topic::{TermHit, TopicScore, TopicSet};
-use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -125,6 +124,9 @@ struct Inner {
     morphology: Morphology,
     /// Entities that have `requires` terms.
     has_requires: Vec<bool>,
+    /// Entities that have `excludes` phrases (kept apart from the entities, which are large
+    /// and would cost a cache miss per candidate to look at).
+    has_excludes: Vec<bool>,
     cache_limit: usize,
 }
 
@@ -268,6 +270,7 @@ impl TaggerBuilder {
     /// The tagger of a compiled matcher, with this builder's options.
     fn assemble(&self, dictionary: Dictionary, matcher: Matcher, topics: TopicSet, kodic: Option<KoDic>) -> Tagger {
         let has_requires = dictionary.entities().iter().map(|e| !e.requires.is_empty()).collect();
+        let has_excludes = dictionary.entities().iter().map(|e| !e.excludes.is_empty()).collect();
         Tagger {
             inner: Arc::new(Inner {
                 dictionary,
@@ -276,6 +279,7 @@ impl TaggerBuilder {
                 kodic,
                 morphology: self.morphology,
                 has_requires,
+                has_excludes,
                 cache_limit: self.cache_limit,
             }),
         }
@@ -371,10 +375,11 @@ struct Scratch {
     /// Stamping avoids clearing a vector as long as the dictionary for every article.
     required: Vec<u32>,
     generation: u32,
-    /// Accepted spans of the current field (start → end), in the normalized text and in the
-    /// original: ordered maps, because an article dense with names has many thousands.
-    occupied: BTreeMap<usize, usize>,
-    occupied_original: BTreeMap<usize, usize>,
+    /// Bytes covered by accepted spans of the current field, in the normalized text and in
+    /// the original: bit sets as long as the field, cleared per field, so that checking a
+    /// candidate costs the same with three accepted spans or many thousands.
+    occupied: Bits,
+    occupied_original: Bits,
     exclusions: Vec<(u32, Range<u32>)>,
     /// Byte offsets of the spaces of the current field, filled on the first term hit: a
     /// term's word index is the number of spaces before it.
@@ -398,7 +403,9 @@ impl Worker {
 
     /// Tags one article.
     pub fn tag(&mut self, article: &Article) -> Result<Tagged> {
-        let inner = self.tagger.inner.clone();
+        // Borrowed, not cloned: an `Arc` count bumped per article by every thread is one cache
+        // line passed between cores.
+        let inner: &Inner = &self.tagger.inner;
         let surfaces = inner.matcher.surfaces();
         let s = &mut self.scratch;
         let fields = [(Field::Title, article.title.as_str()), (Field::Body, article.body.as_str())];
@@ -451,7 +458,7 @@ impl Worker {
                         if inner.has_requires[e] && s.required[e] != generation {
                             continue;
                         }
-                        if !inner.dictionary.entities()[e].excludes.is_empty()
+                        if inner.has_excludes[e]
                             && s.exclusions
                                 .iter()
                                 .any(|&(x, ref r)| x == e as u32 && r.start < c.end && c.start < r.end)
@@ -488,12 +495,12 @@ impl Worker {
             // Candidates are validated in that order, and only while they could still win:
             // one that overlaps an accepted span is never analysed.
             s.valid.sort_by_key(|(c, e)| (std::cmp::Reverse(c.end - c.start), c.start, *e, c.surface));
-            s.occupied.clear();
-            s.occupied_original.clear();
+            s.occupied.reset(text.len());
+            s.occupied_original.reset(original.len());
             let first = mentions.len();
             for &(c, e) in &s.valid {
                 let range = c.start as usize..c.end as usize;
-                if overlaps(&s.occupied, &range) {
+                if s.occupied.any(range.clone()) {
                     continue;
                 }
                 let surface = &surfaces[c.surface as usize];
@@ -504,11 +511,11 @@ impl Worker {
                 // NFKC can expand one original character into several words (ﷺ): two
                 // normalized spans may then share original bytes, and only one may stand.
                 let span = norm.original_span(range.clone());
-                if overlaps(&s.occupied_original, &span) {
+                if s.occupied_original.any(span.clone()) {
                     continue;
                 }
-                s.occupied.insert(range.start, range.end);
-                s.occupied_original.insert(span.start, span.end);
+                s.occupied.set(range);
+                s.occupied_original.set(span.clone());
                 mentions.push(Mention { entity: e, field, span, alias: c.surface });
             }
             mentions[first..].sort_by_key(|m| m.span.start);
@@ -580,10 +587,44 @@ fn validate(
     reading.valid && (!needs_evidence || reading.proper)
 }
 
-/// Whether `span` overlaps one of `spans`, which do not overlap each other (so the one that
-/// starts last before `span` ends is the only one that can).
-fn overlaps(spans: &BTreeMap<usize, usize>, span: &Range<usize>) -> bool {
-    spans.range(..span.end).next_back().is_some_and(|(_, &end)| end > span.start)
+/// A set of byte offsets.
+#[derive(Default)]
+struct Bits {
+    words: Vec<u64>,
+}
+
+impl Bits {
+    /// Empties the set and makes room for offsets below `len`.
+    fn reset(&mut self, len: usize) {
+        self.words.clear();
+        self.words.resize(len.div_ceil(64), 0);
+    }
+
+    /// The masks of `range`: (word index, bits of that word in the range).
+    fn masks(range: Range<usize>) -> impl Iterator<Item = (usize, u64)> {
+        let (start, end) = (range.start, range.end);
+        let (first, last) = (start / 64, end.saturating_sub(1) / 64);
+        let words = if start < end { first..last + 1 } else { 0..0 };
+        words.map(move |w| {
+            let lo = if w == first { start % 64 } else { 0 };
+            let hi = if w == last { (end - 1) % 64 } else { 63 };
+            (w, (u64::MAX >> (63 - hi)) & (u64::MAX << lo))
+        })
+    }
+
+    /// Whether any offset of `range` is in the set.
+    fn any(&self, range: Range<usize>) -> bool {
+        Self::masks(range).any(|(w, mask)| self.words.get(w).is_some_and(|&word| word & mask != 0))
+    }
+
+    /// Adds every offset of `range`.
+    fn set(&mut self, range: Range<usize>) {
+        for (w, mask) in Self::masks(range) {
+            if let Some(word) = self.words.get_mut(w) {
+                *word |= mask;
+            }
+        }
+    }
 }
 
 /// The space-delimited word(s) holding a candidate, cut around it when very long.
@@ -636,6 +677,21 @@ mod tests {
     fn tagger_is_send_sync_clone() {
         fn bounds<T: Send + Sync + Clone>() {}
         bounds::<Tagger>();
+    }
+
+    #[test]
+    fn bits() {
+        let mut b = Bits::default();
+        b.reset(200);
+        assert!(!b.any(0..200));
+        b.set(60..70);
+        b.set(130..131);
+        assert!(b.any(69..80) && b.any(0..61) && b.any(130..131) && b.any(0..200));
+        assert!(!b.any(70..130) && !b.any(0..60) && !b.any(131..200) && !b.any(65..65));
+        b.set(0..128);
+        assert!(b.any(127..128) && !b.any(128..130));
+        b.reset(10);
+        assert!(!b.any(0..10));
     }
 
     #[test]

@@ -399,13 +399,11 @@ struct Collect<'a> {
 impl Sink for Collect<'_> {
     type Rendered = Vec<u8>;
 
-    fn render(&self, outcome: &Outcome) -> Vec<u8> {
-        let mut out = Vec::new();
-        jsonl::render(self.tagger, outcome, &mut out);
-        out
+    fn render(&self, outcome: Outcome, into: &mut Vec<u8>) {
+        jsonl::render(self.tagger, &outcome, into);
     }
 
-    fn write(&mut self, _outcome: Outcome, rendered: Vec<u8>) -> std::io::Result<()> {
+    fn write(&mut self, rendered: Vec<u8>) -> std::io::Result<()> {
         self.out.extend_from_slice(&rendered);
         Ok(())
     }

@@ -31,6 +31,7 @@ const EXAMPLE_REACH: usize = 20;
 
 /// Runs the command; returns the exit code.
 pub fn run(args: DiffArgs) -> u8 {
+    args.input.use_threads();
     let load = |dict: &DictArgs, which: &str| -> Option<Tagger> {
         let built = dict.tagger(args.morph);
         match built {
@@ -201,10 +202,29 @@ fn example(article: &Article, text: &str, span: std::ops::Range<usize>) -> Strin
 }
 
 impl Sink for DiffSink {
-    type Rendered = Result<BTreeMap<String, EntityDiff>, String>;
+    type Rendered = Vec<Result<BTreeMap<String, EntityDiff>, String>>;
 
-    fn render(&self, outcome: &Outcome) -> Self::Rendered {
-        let Outcome::Tagged(article, new_tagged) = outcome else { return Ok(BTreeMap::new()) };
+    fn render(&self, outcome: Outcome, into: &mut Self::Rendered) {
+        into.push(match outcome {
+            Outcome::Failed(err) => Err(err.to_string()),
+            Outcome::Tagged(article, tagged) => self.diff(&article, &tagged),
+        });
+    }
+
+    fn write(&mut self, rendered: Self::Rendered) -> std::io::Result<()> {
+        for item in rendered {
+            match item {
+                Ok(diffs) => self.add(diffs),
+                Err(message) => eprintln!("{message}"),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl DiffSink {
+    /// The changes in one article.
+    fn diff(&self, article: &Article, new_tagged: &Tagged) -> Result<BTreeMap<String, EntityDiff>, String> {
         let old_tagged = OLD_WORKER.with(|slot| {
             let mut slot = slot.borrow_mut();
             slot.get_or_insert_with(|| self.old.worker()).tag(article)
@@ -237,28 +257,20 @@ impl Sink for DiffSink {
         Ok(diffs)
     }
 
-    fn write(&mut self, outcome: Outcome, rendered: Self::Rendered) -> std::io::Result<()> {
-        if let Outcome::Failed(err) = &outcome {
-            eprintln!("{err}");
-        }
-        match rendered {
-            Ok(diffs) => {
-                for (id, d) in diffs {
-                    let t = self.totals.entry(id).or_default();
-                    t.old += d.old;
-                    t.new += d.new;
-                    t.gained += d.gained;
-                    t.lost += d.lost;
-                    if t.example_gained.is_none() {
-                        t.example_gained = d.example_gained;
-                    }
-                    if t.example_lost.is_none() {
-                        t.example_lost = d.example_lost;
-                    }
-                }
+    /// Adds one article's changes to the run's.
+    fn add(&mut self, diffs: BTreeMap<String, EntityDiff>) {
+        for (id, d) in diffs {
+            let t = self.totals.entry(id).or_default();
+            t.old += d.old;
+            t.new += d.new;
+            t.gained += d.gained;
+            t.lost += d.lost;
+            if t.example_gained.is_none() {
+                t.example_gained = d.example_gained;
             }
-            Err(message) => eprintln!("{message}"),
+            if t.example_lost.is_none() {
+                t.example_lost = d.example_lost;
+            }
         }
-        Ok(())
     }
 }

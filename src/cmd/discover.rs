@@ -11,6 +11,7 @@ use std::io::Write;
 
 /// Runs the command; returns the exit code.
 pub fn run(args: DiscoverArgs) -> u8 {
+    args.input.use_threads();
     let tagger = match args.dict.tagger(args.morph) {
         Ok(t) => t,
         Err(e) => {
@@ -125,29 +126,40 @@ fn uncovered(found: Vec<Found>, article: &Article, tagged: &Tagged, known: &Know
         .collect()
 }
 
-impl Sink for DiscoverSink {
-    type Rendered = Result<Vec<Found>, String>;
+/// What the pool found in one record: a message for stderr, or an article's new names.
+enum Discovered {
+    Message(String),
+    Names(Article, Vec<Found>),
+}
 
-    fn render(&self, outcome: &Outcome) -> Self::Rendered {
-        let Outcome::Tagged(article, tagged) = outcome else { return Ok(Vec::new()) };
-        WORKER.with(|slot| {
+impl Sink for DiscoverSink {
+    type Rendered = Vec<Discovered>;
+
+    fn render(&self, outcome: Outcome, into: &mut Vec<Discovered>) {
+        let (article, tagged) = match outcome {
+            Outcome::Failed(err) => return into.push(Discovered::Message(err.to_string())),
+            Outcome::Tagged(article, tagged) => (article, tagged),
+        };
+        let found = WORKER.with(|slot| {
             let mut slot = slot.borrow_mut();
             let worker = slot.get_or_insert_with(|| self.finder.worker());
-            match worker.find(article) {
-                Ok(found) => Ok(uncovered(found, article, tagged, &self.known)),
-                Err(e) => Err(format!("{}: article \"{}\": {e}", article.source, article.id)),
-            }
-        })
+            worker.find(&article).map(|found| uncovered(found, &article, &tagged, &self.known))
+        });
+        into.push(match found {
+            Ok(found) => Discovered::Names(article, found),
+            Err(e) => Discovered::Message(format!("{}: article \"{}\": {e}", article.source, article.id)),
+        });
     }
 
-    fn write(&mut self, outcome: Outcome, rendered: Self::Rendered) -> std::io::Result<()> {
-        match (&outcome, rendered) {
-            (Outcome::Failed(err), _) => eprintln!("{err}"),
-            (Outcome::Tagged(article, _), Ok(found)) => {
-                self.names += found.len() as u64;
-                self.tally.add(article, &found);
+    fn write(&mut self, rendered: Vec<Discovered>) -> std::io::Result<()> {
+        for item in rendered {
+            match item {
+                Discovered::Message(message) => eprintln!("{message}"),
+                Discovered::Names(article, found) => {
+                    self.names += found.len() as u64;
+                    self.tally.add(&article, &found);
+                }
             }
-            (Outcome::Tagged(..), Err(message)) => eprintln!("{message}"),
         }
         Ok(())
     }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 /// Runs the command; returns the exit code.
 pub fn run(args: TagArgs) -> u8 {
+    args.input.use_threads();
     if args.out.is_none() && args.format.is_none() {
         eprintln!("error: say where the results go: --out DIR (all files) or --format jsonl|csv (stdout)");
         return 2;
@@ -50,6 +51,8 @@ pub fn run(args: TagArgs) -> u8 {
     bar.finish_and_clear();
     // Whatever was not renamed into place is incomplete: a failed run leaves no partial files.
     remove_partial_files();
+    // The process ends here: freeing a large dictionary piece by piece would only delay it.
+    std::mem::forget(tagger);
     match result {
         Ok(summary) => {
             if !args.quiet {
@@ -149,7 +152,7 @@ pub(crate) fn progress_message(bar: &ProgressBar, records: u64) -> String {
     format!("{records} articles, {:.0} articles/s", records as f64 / secs)
 }
 
-/// What the pool renders for the output directory.
+/// What the pool renders for the output directory, for a run of records.
 #[derive(Default)]
 struct Rendered {
     jsonl: Vec<u8>,
@@ -158,6 +161,9 @@ struct Rendered {
     article_entities: Vec<u8>,
     topics: Vec<u8>,
     error: Vec<u8>,
+    /// Messages for stderr, one per failed record.
+    messages: Vec<String>,
+    totals: csv_out::EntityTotals,
 }
 
 /// The files of `--out DIR`, each written under a temporary name and renamed when complete.
@@ -252,22 +258,24 @@ fn write_csv_header(w: &mut impl Write, header: &[&str], excel: bool) -> std::io
 impl Sink for DirSink<'_> {
     type Rendered = Rendered;
 
-    fn render(&self, outcome: &Outcome) -> Rendered {
-        let mut r = Rendered::default();
-        jsonl::render(self.tagger, outcome, &mut r.jsonl);
-        csv_out::render_mentions(self.tagger, outcome, self.excel, &mut r.mentions);
-        csv_out::render_article(outcome, self.excel, &mut r.article);
-        csv_out::render_article_entities(outcome, self.excel, &mut r.article_entities);
-        csv_out::render_topics(outcome, self.excel, &mut r.topics);
-        csv_out::render_error(outcome, self.excel, &mut r.error);
-        r
+    fn render(&self, outcome: Outcome, r: &mut Rendered) {
+        jsonl::render(self.tagger, &outcome, &mut r.jsonl);
+        csv_out::render_mentions(self.tagger, &outcome, self.excel, &mut r.mentions);
+        csv_out::render_article(&outcome, self.excel, &mut r.article);
+        csv_out::render_article_entities(&outcome, self.excel, &mut r.article_entities);
+        csv_out::render_topics(&outcome, self.excel, &mut r.topics);
+        csv_out::render_error(&outcome, self.excel, &mut r.error);
+        r.totals.add(&outcome);
+        if let Outcome::Failed(err) = outcome {
+            r.messages.push(err.to_string());
+        }
     }
 
-    fn write(&mut self, outcome: Outcome, r: Rendered) -> std::io::Result<()> {
-        if let Outcome::Failed(err) = &outcome {
-            eprintln!("{err}");
+    fn write(&mut self, r: Rendered) -> std::io::Result<()> {
+        for message in &r.messages {
+            eprintln!("{message}");
         }
-        self.totals.add(&outcome);
+        self.totals.merge(r.totals);
         for ((_, w), bytes) in
             self.files.iter_mut().zip([&r.jsonl, &r.mentions, &r.article, &r.article_entities, &r.topics, &r.error])
         {
@@ -306,27 +314,36 @@ impl<'a> StdoutSink<'a> {
     }
 }
 
-impl Sink for StdoutSink<'_> {
-    type Rendered = Vec<u8>;
+/// What the pool renders for stdout, for a run of records.
+#[derive(Default)]
+struct Stream {
+    out: Vec<u8>,
+    /// Messages for stderr, one per failed record.
+    messages: Vec<String>,
+}
 
-    fn render(&self, outcome: &Outcome) -> Vec<u8> {
-        let mut out = Vec::new();
+impl Sink for StdoutSink<'_> {
+    type Rendered = Stream;
+
+    fn render(&self, outcome: Outcome, into: &mut Stream) {
         match self.format {
-            FormatArg::Jsonl => jsonl::render(self.tagger, outcome, &mut out),
-            FormatArg::Csv => csv_out::render_mentions(self.tagger, outcome, self.excel, &mut out),
+            FormatArg::Jsonl => jsonl::render(self.tagger, &outcome, &mut into.out),
+            FormatArg::Csv => csv_out::render_mentions(self.tagger, &outcome, self.excel, &mut into.out),
         }
-        out
+        if let Outcome::Failed(err) = outcome {
+            into.messages.push(err.to_string());
+        }
     }
 
-    fn write(&mut self, outcome: Outcome, rendered: Vec<u8>) -> std::io::Result<()> {
-        if let Outcome::Failed(err) = &outcome {
-            eprintln!("{err}");
+    fn write(&mut self, rendered: Stream) -> std::io::Result<()> {
+        for message in &rendered.messages {
+            eprintln!("{message}");
         }
         if self.format == FormatArg::Csv && !self.header_done {
             write_csv_header(&mut self.out, csv_out::MENTIONS_HEADER, self.excel)?;
             self.header_done = true;
         }
-        self.out.write_all(&rendered)
+        self.out.write_all(&rendered.out)
     }
 
     fn end_chunk(&mut self) -> std::io::Result<()> {

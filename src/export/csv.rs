@@ -295,6 +295,16 @@ impl EntityTotals {
         }
     }
 
+    /// Adds the totals of another part of the run.
+    pub fn merge(&mut self, other: EntityTotals) {
+        for (e, (articles, mentions, title)) in other.counts {
+            let c = self.counts.entry(e).or_default();
+            c.0 += articles;
+            c.1 += mentions;
+            c.2 += title;
+        }
+    }
+
     /// Writes `entities.csv` rows, most mentioned first (then by id).
     pub fn render(&self, tagger: &Tagger, excel: bool, out: &mut Vec<u8>) {
         let entities = tagger.dictionary().entities();
