@@ -29,7 +29,7 @@ pub struct BatchOptions {
 
 impl Default for BatchOptions {
     fn default() -> Self {
-        BatchOptions { threads: 0, chunk_size: 512, read: ReadOptions::default() }
+        BatchOptions { threads: 0, chunk_size: 4096, read: ReadOptions::default() }
     }
 }
 
@@ -237,7 +237,7 @@ fn split_runs(chunk: Vec<Record>, threads: usize) -> Vec<Vec<Record>> {
 fn raw_len(record: &Record) -> u64 {
     match record {
         Record::Text { bytes, .. } => bytes.len() as u64,
-        Record::Line { text, .. } => text.len() as u64 + 1,
+        Record::Line { bytes, offset, .. } => (bytes.len() + offset) as u64 + 1,
         Record::Article(a) => (a.title.len() + a.body.len()) as u64,
         Record::Error(_) => 0,
     }

@@ -281,7 +281,7 @@ impl InputArgs {
     pub fn batch_options(&self, inputs: &[PathBuf]) -> BatchOptions {
         BatchOptions {
             threads: self.threads,
-            chunk_size: if inputs.iter().any(|p| p.as_os_str() == "-") { 64 } else { 512 },
+            chunk_size: if inputs.iter().any(|p| p.as_os_str() == "-") { 64 } else { 4096 },
             read: ReadOptions {
                 fields: FieldNames {
                     id: self.id_field.clone(),

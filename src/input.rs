@@ -148,14 +148,17 @@ pub enum Record {
         /// The file contents, not yet decoded.
         bytes: Vec<u8>,
     },
-    /// One non-blank line of a line-oriented file or of stdin.
+    /// One non-blank line of a line-oriented file or of stdin, not yet decoded: checking and
+    /// decoding it is work for the thread that parses it, not for the one that reads.
     Line {
         /// The file path as given or walked, or `-` for stdin.
         source: String,
         /// The 1-based line number, counting blank lines.
         line: u64,
-        /// The decoded line without its line terminator.
-        text: String,
+        /// The line without its line terminator or byte-order mark.
+        bytes: Vec<u8>,
+        /// How many bytes of the line precede `bytes` (a byte-order mark), for error offsets.
+        offset: usize,
         /// How the line is to be parsed.
         format: LineFormat,
     },
@@ -180,8 +183,19 @@ impl Record {
             Record::Article(article) => Ok(article),
             Record::Error(error) => Err(error),
             Record::Text { source, bytes } => parse_text(source, bytes),
-            Record::Line { source, line, text, format: LineFormat::Jsonl } => {
-                parse_jsonl_line(source, line, &text, &opts.fields)
+            Record::Line { source, line, bytes, offset, format: LineFormat::Jsonl } => {
+                if let Some(at) = bytes.iter().position(|&b| b == 0) {
+                    let message = format!("line is binary (NUL byte at offset {})", at + offset);
+                    return Err(InputError::new(source, Some(line), message));
+                }
+                match decode_utf8_or_legacy(bytes) {
+                    Ok(text) => parse_jsonl_line(source, line, &text, &opts.fields),
+                    Err(at) => Err(InputError::new(
+                        source,
+                        Some(line),
+                        format!("invalid UTF-8 at byte offset {}", at + offset),
+                    )),
+                }
             }
         }
     }
@@ -650,20 +664,13 @@ impl Iterator for JsonLines {
                         return Some(self.error(Some(self.line), "blank line".to_string()));
                     }
                     self.seen_record = true;
-                    if let Some(at) = self.buf.iter().position(|&b| b == 0) {
-                        let message = format!("line is binary (NUL byte at offset {at})");
-                        return Some(self.error(Some(self.line), message));
-                    }
-                    let mut bytes = std::mem::take(&mut self.buf);
-                    bytes.drain(..bom);
-                    return Some(match decode_utf8_or_legacy(bytes) {
-                        Ok(text) => Record::Line {
-                            source: self.source.clone(),
-                            line: self.line,
-                            text,
-                            format: LineFormat::Jsonl,
-                        },
-                        Err(at) => self.error(Some(self.line), format!("invalid UTF-8 at byte offset {}", at + bom)),
+                    // A copy of exactly the line's size; the buffer keeps its capacity.
+                    return Some(Record::Line {
+                        source: self.source.clone(),
+                        line: self.line,
+                        bytes: self.buf[bom..].to_vec(),
+                        offset: bom,
+                        format: LineFormat::Jsonl,
                     });
                 }
             }

@@ -63,7 +63,23 @@ impl Normalized {
     pub fn refill(&mut self, original: &str, fold_case: bool) {
         self.text.clear();
         self.segments.clear();
-        normalize_into(original, fold_case, self);
+        normalize_into(original, fold_case, self, true);
+    }
+
+    /// Appends `run`, which starts at byte `from` of the original and which normalization
+    /// leaves as it is (but for ASCII case): one linear segment, as `push` would make it.
+    fn push_run(&mut self, run: &str, from: usize, fold_case: bool) {
+        let norm = self.text.len() as u32;
+        let extends =
+            self.segments.last().is_some_and(|last| last.linear && last.orig + (norm - last.norm) == from as u32);
+        if !extends {
+            let first = run.chars().next().map_or(0, char::len_utf8);
+            self.segments.push(Segment { norm, orig: from as u32, orig_end: (from + first) as u32, linear: true });
+        }
+        self.text.push_str(run);
+        if fold_case {
+            self.text[norm as usize..].make_ascii_lowercase();
+        }
     }
 
     fn push(&mut self, c: char, from: Range<usize>) {
@@ -222,15 +238,86 @@ fn is_stable(c: char, fold_case: bool) -> bool {
     }
 }
 
-fn normalize_into(original: &str, fold_case: bool, out: &mut Normalized) {
+/// The characters of a text with their byte offsets, invisible characters left out.
+struct Visible<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Iterator for Visible<'_> {
+    type Item = (usize, char);
+
+    fn next(&mut self) -> Option<(usize, char)> {
+        loop {
+            let c = self.text.get(self.pos..)?.chars().next()?;
+            let at = self.pos;
+            self.pos += c.len_utf8();
+            if !is_invisible(c) {
+                return Some((at, c));
+            }
+        }
+    }
+}
+
+/// The end of the run from `start` (a character [`fast_char`] accepts) that normalizes to
+/// itself but for ASCII case: ASCII letters, digits and punctuation, Hangul syllables and
+/// single spaces between them, stopping before a character that could join the run's last.
+/// Most of a Korean article is such runs; the rest goes through the general path.
+fn fast_run(bytes: &[u8], start: usize) -> usize {
+    let (mut i, mut end, mut before_last) = (start, start, start);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b' ' && end == i {
+            // A single space is kept only with a run character after it.
+            i += 1;
+            continue;
+        }
+        let len = match b {
+            b'!'..=b'~' => 1,
+            0xEA..=0xED if i + 2 < bytes.len() => {
+                let c = (u32::from(b & 0x0F) << 12)
+                    | (u32::from(bytes[i + 1] & 0x3F) << 6)
+                    | u32::from(bytes[i + 2] & 0x3F);
+                if !(0xAC00..=0xD7A3).contains(&c) {
+                    return if i > end { end } else { before_last };
+                }
+                3
+            }
+            // Other ASCII (controls, a second space) never joins what precedes it; any other
+            // character might (a combining mark, a jamo), so the last one is left to it.
+            _ if b < 0x80 => return end,
+            // A space before it is left too (a mark can join a space).
+            _ => return if i > end { end } else { before_last },
+        };
+        before_last = end;
+        i += len;
+        end = i;
+    }
+    end
+}
+
+/// Whether `c` can start a [`fast_run`].
+fn fast_char(c: char) -> bool {
+    matches!(c, '!'..='~' | '\u{AC00}'..='\u{D7A3}')
+}
+
+fn normalize_into(original: &str, fold_case: bool, out: &mut Normalized, fast: bool) {
     out.text.reserve(original.len());
     // Invisible characters are dropped before anything else looks at the text, so that a mark
     // or jamo after one still joins its cluster: `ㄱ\u{200b}ㅏ` is `가`, as its normalization is.
-    let mut chars = original.char_indices().filter(|&(_, c)| !is_invisible(c)).peekable();
+    let mut chars = Visible { text: original, pos: 0 }.peekable();
     let mut pending_space: Option<usize> = None; // original start of a whitespace run
     let mut cluster = String::new();
     let (mut folded, mut lowered) = (String::new(), String::new());
     while let Some((i, c)) = chars.next() {
+        if fast && pending_space.is_none() && fast_char(c) {
+            let end = fast_run(original.as_bytes(), i);
+            if end > i {
+                out.push_run(&original[i..end], i, fold_case);
+                chars = Visible { text: original, pos: end }.peekable();
+                continue;
+            }
+        }
         let next_continues = chars.peek().is_some_and(|&(_, n)| joins(c, &mut None, n));
         if is_space(c) && !next_continues {
             pending_space.get_or_insert(i);
@@ -327,6 +414,93 @@ pub fn script(c: char) -> Script {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn slow(s: &str, fold_case: bool) -> Normalized {
+        let mut n = Normalized::default();
+        normalize_into(s, fold_case, &mut n, false);
+        n
+    }
+
+    /// Characters around the fast path's edges: run characters, spaces, controls, marks,
+    /// jamo that join syllables, invisible characters, full-width and compatibility forms.
+    fn edge_text() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "가",
+            "각",
+            "힣",
+            "네이버",
+            "a",
+            "Z",
+            "9",
+            "-",
+            "~",
+            "!",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\r\n",
+            "\u{7f}",
+            "\u{301}",
+            "\u{308}",
+            "\u{11a8}",
+            "\u{1161}",
+            "\u{1100}",
+            "ㄱ",
+            "ㅏ",
+            "ㄳ",
+            "\u{200b}",
+            "\u{feff}",
+            "\u{ad}",
+            "Ａ",
+            "ＡＩ",
+            "\u{3000}",
+            "\u{a8}",
+            "İ",
+            "ﬁ",
+            "…",
+            "·",
+            "“",
+            "\u{d7b0}",
+            "\u{a960}",
+            "ﷺ",
+            "é",
+        ]);
+        prop::collection::vec(pieces, 0..24).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        /// The fast path changes nothing: same text, same map back to the original.
+        #[test]
+        fn fast_path_is_invisible(text in edge_text(), fold_case in any::<bool>()) {
+            let mut fast = Normalized::default();
+            fast.refill(&text, fold_case);
+            let slow = slow(&text, fold_case);
+            prop_assert_eq!(&fast.text, &slow.text);
+            for start in 0..fast.text.len() {
+                for end in start + 1..=fast.text.len() {
+                    if fast.text.is_char_boundary(start) && fast.text.is_char_boundary(end) {
+                        prop_assert_eq!(fast.original_span(start..end), slow.original_span(start..end));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_runs() {
+        assert_eq!(fast_run(b"abc def", 0), 7);
+        assert_eq!(fast_run(b"abc  def", 0), 3);
+        assert_eq!(fast_run(b"abc \tdef", 0), 3);
+        assert_eq!(fast_run("가나 다".as_bytes(), 0), 10);
+        // A mark may join the last character (or the space) before it: left to the slow path.
+        assert_eq!(fast_run("가나\u{301}".as_bytes(), 0), 3);
+        assert_eq!(fast_run("가나 \u{301}".as_bytes(), 0), 6);
+        assert_eq!(fast_run("가\u{11a8}".as_bytes(), 0), 0);
+    }
 
     fn check_map(original: &str) {
         let n = normalize(original);
