@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Reproduces the figures of BENCHMARKS.md. Each figure is the best of 3 runs of the whole
-# process (wall time; peak RSS of that run), on ../shared/corpus/bench_news_corpus.jsonl.
+# Reproduces the figures of BENCHMARKS.md. Each figure is the best of $RUNS (default 5) runs
+# of the whole process (wall time; peak RSS of that run), on
+# ../shared/corpus/bench_news_corpus.jsonl.
 #
 # usage: scripts/bench.sh [SECTION…]    sections: throughput peers scaling memory topics build
-#                                       (default: all of them)
+#                                       alloc (default: all of them)
 # The Python peers are installed into .venv-bench (pyahocorasick, flashtext, spacy) from
 # the package registry on first use.
 set -euo pipefail
@@ -13,12 +14,14 @@ shared=${HANTAG_SHARED:-$root/../shared}
 corpus=$shared/corpus/bench_news_corpus.jsonl
 gazetteer=$shared/corpus/gazetteers/gazetteer_100k.tsv
 bin=$root/target/release/hantag
-sections=${*:-throughput peers scaling memory topics build}
+sections=${*:-throughput peers scaling memory topics build alloc}
+runs=${RUNS:-5}
 cargo build --release --quiet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 python3 scripts/gazetteer_to_dict.py "$gazetteer" "$work/g100k" --all-types 2>/dev/null
+"$bin" compile --dict "$work/g100k" -o "$work/g100k.bin" > /dev/null 2>&1
 echo '{"id":"x","body":"네이버"}' > "$work/one.jsonl"
 text_mb() {
   python3 -c "
@@ -31,12 +34,12 @@ print(f'{n/1e6:.2f}')" "$1"
 mb=$(text_mb "$corpus")
 docs=$(wc -l < "$corpus")
 
-# best of 3: prints "wall_seconds peak_MB"
+# best of $runs: prints "wall_seconds peak_MB"
 measure() {
   local best="" rss=0 wall kb
-  for _ in 1 2 3; do
+  for _ in $(seq "$runs"); do
     /usr/bin/time -f "%e %M" -o "$work/t" "$@" > /dev/null 2>&1 || true
-    read -r wall kb < "$work/t"
+    read -r wall kb < <(tail -n 1 "$work/t")
     if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $wall < $best else 1)"; then best=$wall; rss=$((kb / 1024)); fi
   done
   echo "$best $rss"
@@ -53,8 +56,8 @@ throughput)
   echo; echo "## throughput (whole process, --format jsonl to /dev/null)"; echo
   echo "| dictionary | morph | threads | wall s | MB/s | docs/s | peak MB |"
   echo "|---|---|---|---|---|---|---|"
-  for dict in builtin "$work/g100k"; do
-    name=$([ "$dict" = builtin ] && echo "built-in" || echo "gazetteer 100k")
+  for dict in builtin "$work/g100k" "$work/g100k.bin"; do
+    name=$(case "$dict" in builtin) echo "built-in";; *.bin) echo "gazetteer 100k, compiled";; *) echo "gazetteer 100k";; esac)
     for morph in off on; do
       for threads in 1 2; do
         read -r wall rss < <(measure "$bin" tag "$corpus" --dict "$dict" --format jsonl --morph "$morph" --threads "$threads" -q)
@@ -72,11 +75,27 @@ peers)
   echo "| tool | docs | wall s | MB/s | hantag --morph off, 1 thread, is faster by |"
   echo "|---|---|---|---|---|"
   read -r hwall _ < <(measure "$bin" tag "$corpus" --dict "$work/g100k" --format jsonl --morph off --threads 1 -q)
+  read -r cwall _ < <(measure "$bin" tag "$corpus" --dict "$work/g100k.bin" --format jsonl --morph off --threads 1 -q)
   hrate=$(rate "$mb" "$hwall")
   echo "| hantag --morph off, 1 thread | $docs | $hwall | $hrate | 1.0× |"
+  echo "| hantag --morph off, 1 thread, compiled dictionary | $docs | $cwall | $(rate "$mb" "$cwall") | — |"
   for peer in pyahocorasick flashtext; do
     read -r wall _ < <(measure .venv-bench/bin/python scripts/peers.py "$gazetteer" "$corpus" "$peer")
-    echo "| $peer | $docs | $wall | $(rate "$mb" "$wall") | $(python3 -c "print(f'{$wall/$hwall:.1f}×')") |"
+    echo "| $peer | $docs | $wall | $(rate "$mb" "$wall") | $(python3 -c "print(f'{$wall/$hwall:.1f}× ({$wall/$cwall:.1f}× compiled)')") |"
+  done
+  # A longer run, where start-up weighs less: 4 copies of the corpus.
+  python3 scripts/make_bench_corpus.py 4 "$work/x4.jsonl" 2>/dev/null
+  mb4=$(text_mb "$work/x4.jsonl")
+  echo; echo "4 copies of the corpus ($mb4 MB):"; echo
+  echo "| tool | wall s | MB/s | hantag is faster by (CSV / compiled dictionary) |"
+  echo "|---|---|---|---|"
+  read -r hwall _ < <(measure "$bin" tag "$work/x4.jsonl" --dict "$work/g100k" --format jsonl --morph off --threads 1 -q)
+  read -r cwall _ < <(measure "$bin" tag "$work/x4.jsonl" --dict "$work/g100k.bin" --format jsonl --morph off --threads 1 -q)
+  echo "| hantag --morph off, 1 thread | $hwall | $(rate "$mb4" "$hwall") | 1.0× |"
+  echo "| hantag --morph off, 1 thread, compiled dictionary | $cwall | $(rate "$mb4" "$cwall") | — |"
+  for peer in pyahocorasick flashtext; do
+    read -r wall _ < <(RUNS=3 measure .venv-bench/bin/python scripts/peers.py "$gazetteer" "$work/x4.jsonl" "$peer")
+    echo "| $peer | $wall | $(rate "$mb4" "$wall") | $(python3 -c "print(f'{$wall/$hwall:.1f}× / {$wall/$cwall:.1f}×')") |"
   done
   # spaCy is too slow for the whole corpus: its rates are measured on the first 2,000 documents.
   head -n 2000 "$corpus" > "$work/head.jsonl"
@@ -96,14 +115,18 @@ scaling)
     read -r wall _ < <(measure "$bin" tag "$corpus" --dict "$work/s$n" --format jsonl --morph off --threads 1 -q)
     echo "| $n | $bwall | $brss | $wall | $(rate "$mb" "$wall") |"
   done
-  echo; echo "| threads | built-in, morph on: wall s | MB/s | gazetteer 100k, morph off: wall s | MB/s |"
-  echo "|---|---|---|---|---|"
-  python3 scripts/make_bench_corpus.py 4 "$work/x4.jsonl" 2>/dev/null
-  mb4=$(text_mb "$work/x4.jsonl")
-  for threads in 1 2; do
-    read -r w1 _ < <(measure "$bin" tag "$work/x4.jsonl" --format jsonl --morph on --threads "$threads" -q)
-    read -r w2 _ < <(measure "$bin" tag "$work/x4.jsonl" --dict "$work/g100k" --format jsonl --morph off --threads "$threads" -q)
-    echo "| $threads | $w1 | $(rate "$mb4" "$w1") | $w2 | $(rate "$mb4" "$w2") |"
+  for copies in 4 8; do
+    python3 scripts/make_bench_corpus.py "$copies" "$work/x.jsonl" 2>/dev/null
+    mbx=$(text_mb "$work/x.jsonl")
+    echo; echo "$copies copies of the corpus ($mbx MB), whole process:"; echo
+    echo "| dictionary | morph | 1 thread: wall s (MB/s) | 2 threads: wall s (MB/s) | 2 vs 1 |"
+    echo "|---|---|---|---|---|"
+    for spec in "builtin on built-in" "$work/g100k off gazetteer 100k" "$work/g100k.bin off gazetteer 100k, compiled"; do
+      read -r dict morph name <<< "$spec"
+      read -r w1 _ < <(measure "$bin" tag "$work/x.jsonl" --dict "$dict" --format jsonl --morph "$morph" --threads 1 -q)
+      read -r w2 _ < <(measure "$bin" tag "$work/x.jsonl" --dict "$dict" --format jsonl --morph "$morph" --threads 2 -q)
+      echo "| $name | $morph | $w1 ($(rate "$mbx" "$w1")) | $w2 ($(rate "$mbx" "$w2")) | $(python3 -c "print(f'{$w1/$w2:.2f}×')") |"
+    done
   done
   ;;
 memory)
@@ -133,6 +156,20 @@ build)
     "$bin" compile --dict "$dict" -o "$work/c.bin" > /dev/null 2>&1
     read -r cwall crss < <(measure "$bin" tag "$work/one.jsonl" --dict "$work/c.bin" --format jsonl -q)
     echo "| $name | $wall | $rss | $cwall | $crss |"
+  done
+  ;;
+alloc)
+  echo; echo "## allocator: mimalloc (default feature fast-alloc) vs the system allocator"; echo
+  cargo build --release --quiet --no-default-features --features cli --target-dir target/sysalloc
+  sys_bin=target/sysalloc/release/hantag
+  python3 scripts/make_bench_corpus.py 4 "$work/x4.jsonl" 2>/dev/null
+  echo "| run (4 copies of the corpus, --morph off) | mimalloc: wall s, peak MB | system: wall s, peak MB |"
+  echo "|---|---|---|"
+  for spec in "builtin 1" "builtin 2" "$work/g100k.bin 1" "$work/g100k.bin 2"; do
+    read -r dict threads <<< "$spec"
+    read -r w1 r1 < <(measure "$bin" tag "$work/x4.jsonl" --dict "$dict" --format jsonl --morph off --threads "$threads" -q)
+    read -r w2 r2 < <(measure "$sys_bin" tag "$work/x4.jsonl" --dict "$dict" --format jsonl --morph off --threads "$threads" -q)
+    echo "| $(basename "$dict"), $threads thread(s) | $w1, $r1 | $w2, $r2 |"
   done
   ;;
 *) echo "unknown section $section" >&2; exit 2 ;;

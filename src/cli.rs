@@ -252,7 +252,8 @@ pub struct InputArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub threads: usize,
-    /// Largest input file read, in MiB; larger files become errors.
+    /// Largest input file read whole, in MiB (larger files become errors); JSONL files and stdin
+    /// are streamed, and the limit applies to each of their lines.
     #[arg(long, value_name = "MIB", default_value_t = 64)]
     pub max_file_mib: u64,
     /// JSONL/CSV field holding the id.

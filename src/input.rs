@@ -128,7 +128,8 @@ impl Default for FieldNames {
 pub struct ReadOptions {
     /// Names of the fields read from JSONL, JSON and CSV records.
     pub fields: FieldNames,
-    /// Largest file (and largest stdin line) read, in bytes; 64 MiB by default.
+    /// Largest file read whole, and largest line of a JSONL file or stdin (which are
+    /// streamed, whatever their size), in bytes; 64 MiB by default.
     pub max_file_bytes: u64,
 }
 
@@ -380,15 +381,17 @@ fn read_file(path: &Path, fields: &FieldNames, max_bytes: u64) -> Box<dyn Iterat
     if meta.is_dir() {
         return single_error(&source, "is a directory".to_string());
     }
-    // Checked before opening so that an oversized file costs no memory at all.
-    if meta.len() > max_bytes {
+    let format = FileFormat::of(path);
+    // Checked before opening so that an oversized file costs no memory at all. A JSONL file
+    // is streamed a line at a time, so there the limit applies to each line: an archive of
+    // any size is read in flat memory.
+    if meta.len() > max_bytes && format != FileFormat::Jsonl {
         return single_error(&source, too_large("file", max_bytes, Some(meta.len())));
     }
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) => return single_error(&source, describe_io(&e)),
     };
-    let format = FileFormat::of(path);
     if format == FileFormat::Jsonl {
         let reader = BufReader::with_capacity(READ_BUFFER_BYTES, file);
         return match line_reader(reader) {

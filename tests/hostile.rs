@@ -578,16 +578,24 @@ fn files_over_the_size_limit_are_errors_not_out_of_memory() {
     let input = dir.path().join("in");
     std::fs::create_dir(&input).unwrap();
     let big = "네이버는 성장했다.\n".repeat(80_000); // 2 MB
-    for name in ["big.txt", "big.csv", "big.json", "big.jsonl"] {
+    for name in ["big.txt", "big.csv", "big.json"] {
         std::fs::write(input.join(name), &big).unwrap();
     }
+    // JSONL files are streamed, so the limit applies to each line, not to the file: 2 MB of
+    // small records is read, a line over the limit is one failed record.
+    let mut jsonl: String = (0..20_000).map(|i| jsonl_line(&format!("r{i}"), "", "네이버는 성장했다.") + "\n").collect();
+    jsonl.push_str(&jsonl_line("long", "", &"가".repeat(400_000))); // a 1.2 MB line
+    jsonl.push('\n');
+    assert!(jsonl.len() > 2 * 1024 * 1024);
+    std::fs::write(input.join("big.jsonl"), &jsonl).unwrap();
     std::fs::write(input.join("small.txt"), "제목\n네이버").unwrap();
     let (run, rows) = tag_to_dir(&input, &dir.path().join("out"), &["--max-file-mib", "1"]);
-    assert_eq!(run.summary(), Summary { files: 5, records: 5, tagged: 1, failed: 4 }, "{}", run.stderr);
-    for name in ["big.txt", "big.csv", "big.json", "big.jsonl"] {
+    assert_eq!(run.summary(), Summary { files: 5, records: 20_005, tagged: 20_001, failed: 4 }, "{}", run.stderr);
+    for name in ["big.txt", "big.csv", "big.json"] {
         let row = row_for(&rows, name);
         assert_eq!(row.error, format!("file is larger than the 1 MiB limit ({} bytes)", big.len()), "{row:?}");
     }
+    assert!(run.stderr.contains("big.jsonl:20001: line is larger than the 1 MiB limit"), "{}", run.stderr);
     // The default limit is 64 MiB: a (sparse) file just over it is refused before reading.
     let sparse = input.join("sparse.txt");
     std::fs::File::create(&sparse).unwrap().set_len(64 * 1024 * 1024 + 1).unwrap();
