@@ -142,7 +142,7 @@ impl DictArgs {
             return builder(morph).load_compiled(&bytes);
         }
         // ko-dic (for the common-word guard and morphology) loads while the CSVs parse.
-        let (dictionary, _) = rayon::join(|| self.load(), hantag::morph::KoDic::load);
+        let (dictionary, _) = rayon::join(|| self.load(), hantag::morph::KoDic::load_for_words);
         build_tagger(dictionary?, morph)
     }
 

@@ -1992,16 +1992,23 @@ mod tests {
     #[test]
     fn size_limit_is_checked_before_reading() {
         let dir = tempfile::tempdir().unwrap();
-        let opts = ReadOptions { max_file_bytes: 10, ..ReadOptions::default() };
+        let opts = ReadOptions { max_file_bytes: 16, ..ReadOptions::default() };
         let text = "제목\n본문이 열 바이트보다 깁니다";
-        for name in ["big.txt", "big.jsonl", "big.csv", "big.json"] {
+        for name in ["big.txt", "big.csv", "big.json"] {
             let results = write_and_read(dir.path(), name, text.as_bytes(), &opts);
             assert_eq!(results.len(), 1);
             assert_eq!(
                 message(results[0].clone()),
-                format!("file is larger than the 10 bytes limit ({} bytes)", text.len())
+                format!("file is larger than the 16 bytes limit ({} bytes)", text.len())
             );
         }
+        // JSONL is streamed: the limit is per line, so short lines of a longer file are read.
+        let jsonl = "{\"body\":\"a\"}\n{\"body\":\"b\"}\n{\"body\":\"0123456789\"}\n";
+        let results = write_and_read(dir.path(), "big.jsonl", jsonl.as_bytes(), &opts);
+        assert_eq!(results.len(), 3);
+        assert_eq!(results[0].as_ref().unwrap().body, "a");
+        assert_eq!(results[1].as_ref().unwrap().body, "b");
+        assert_eq!(message(results[2].clone()), "line is larger than the 16 bytes limit");
         assert_eq!(
             too_large("file", ReadOptions::default().max_file_bytes, Some(70_000_000)),
             "file is larger than the 64 MiB limit (70000000 bytes)"

@@ -194,12 +194,31 @@ impl std::fmt::Debug for KoDic {
 }
 
 impl KoDic {
-    /// The embedded ko-dic, loaded once per process (the dictionary itself is zero-copy, but
-    /// the segmenter builds tables over all its words, tens of milliseconds).
+    /// The embedded ko-dic for analysing running text, loaded once per process (the
+    /// dictionary itself is zero-copy, but the segmenter builds tables over all its words).
     pub fn load() -> Result<KoDic> {
         static SHARED: OnceLock<std::result::Result<KoDic, String>> = OnceLock::new();
-        let loaded = SHARED.get_or_init(|| {
-            let dictionary = load_dictionary("embedded://ko-dic").map_err(|e| format!("cannot load ko-dic: {e}"))?;
+        Self::shared(&SHARED, true)
+    }
+
+    /// The embedded ko-dic for analysing single words, as the tagger does, loaded once per
+    /// process. It leaves out mecab-ko-dic's left-space penalty, which only weighs tokens
+    /// after a space, and whose table over every word of the dictionary costs tens of
+    /// milliseconds at start-up.
+    pub fn load_for_words() -> Result<KoDic> {
+        static SHARED: OnceLock<std::result::Result<KoDic, String>> = OnceLock::new();
+        Self::shared(&SHARED, false)
+    }
+
+    fn shared(slot: &OnceLock<std::result::Result<KoDic, String>>, space_penalty: bool) -> Result<KoDic> {
+        let loaded = slot.get_or_init(|| {
+            let mut dictionary =
+                load_dictionary("embedded://ko-dic").map_err(|e| format!("cannot load ko-dic: {e}"))?;
+            if !space_penalty {
+                let mut metadata = (*dictionary.metadata).clone();
+                metadata.space_penalty = None;
+                dictionary.metadata = Arc::new(metadata);
+            }
             // MeCab's max-grouping-size: without it lindera groups unknown Hangul without limit.
             let segmenter = Segmenter::new(Mode::Normal, dictionary, None).max_grouping_len(Some(24));
             Ok(KoDic { segmenter: Arc::new(segmenter) })

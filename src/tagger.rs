@@ -192,7 +192,7 @@ impl TaggerBuilder {
     pub fn build(&self, dictionary: Dictionary) -> Result<Tagger> {
         let topics = TopicSet::compile(dictionary.topics(), dictionary.entities())?;
         let kodic = if self.morphology == Morphology::OnDemand || self.guard_common_words {
-            Some(KoDic::load()?)
+            Some(KoDic::load_for_words()?)
         } else {
             None
         };
@@ -263,7 +263,7 @@ impl TaggerBuilder {
         if !owners_ok {
             return Err(bad());
         }
-        let kodic = if self.morphology == Morphology::OnDemand { Some(KoDic::load()?) } else { None };
+        let kodic = if self.morphology == Morphology::OnDemand { Some(KoDic::load_for_words()?) } else { None };
         Ok(self.assemble(dictionary, matcher, topics, kodic))
     }
 

@@ -48,7 +48,7 @@ const COMMON_ONLY: i32 = 3000;
 /// guard holds them back: 오만 (Oman; arrogance), 가나 (Ghana), 국회.
 /// (entity id, alias, how ko-dic reads it), most common word first.
 fn common_word_aliases<'a>(tagger: &'a Tagger, guarded: &[(&EntityId, &str)]) -> Vec<(&'a EntityId, &'a str, String)> {
-    let Ok(kodic) = KoDic::load() else { return Vec::new() };
+    let Ok(kodic) = KoDic::load_for_words() else { return Vec::new() };
     let mut worker = kodic.worker();
     let mut morphemes = Vec::new();
     let mut out = Vec::new();
