@@ -9,8 +9,8 @@ use lindera::dictionary::{load_dictionary, Dictionary as LinderaDictionary};
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
 use lindera::worker::SegmentWorker;
-use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use rustc_hash::FxHashMap as HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Part-of-speech tags, with the ko-dic (Sejong) names.
 #[allow(missing_docs, clippy::upper_case_acronyms)]
@@ -285,13 +285,46 @@ impl Analyze for KoDicWorker {
     }
 }
 
-/// Caches analyses per distinct text; cleared when it grows past its bound.
+/// Analyses shared by the workers of one tagger, so that a word analysed on one thread is
+/// not analysed again on another: sharded, so that threads rarely wait for each other.
+#[derive(Default)]
+pub struct SharedCache {
+    shards: [Mutex<Analyses>; SHARDS],
+}
+
+/// Analyses by text.
+type Analyses = HashMap<Box<str>, Arc<[Morpheme]>>;
+
+const SHARDS: usize = 16;
+
+impl SharedCache {
+    fn shard(&self, text: &str) -> &Mutex<Analyses> {
+        let hash = std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, text);
+        &self.shards[(hash >> 59) as usize % SHARDS]
+    }
+
+    fn get(&self, text: &str) -> Option<Arc<[Morpheme]>> {
+        self.shard(text).lock().unwrap_or_else(|p| p.into_inner()).get(text).cloned()
+    }
+
+    fn insert(&self, text: &str, morphemes: Arc<[Morpheme]>, limit: usize) {
+        let mut shard = self.shard(text).lock().unwrap_or_else(|p| p.into_inner());
+        if shard.len() >= limit.div_ceil(SHARDS) {
+            shard.clear();
+        }
+        shard.insert(text.into(), morphemes);
+    }
+}
+
+/// Caches analyses per distinct text, per thread and (when given one) in a cache shared with
+/// other threads; each is cleared when it grows past its bound.
 pub struct Cache<A> {
     analyzer: A,
-    map: HashMap<Box<str>, Arc<[Morpheme]>>,
+    map: Analyses,
+    shared: Option<Arc<SharedCache>>,
     scratch: Vec<Morpheme>,
     limit: usize,
-    /// Number of lookups answered from the cache.
+    /// Number of lookups answered from a cache.
     pub hits: u64,
     /// Number of lookups that ran the analyser.
     pub misses: u64,
@@ -300,7 +333,12 @@ pub struct Cache<A> {
 impl<A: Analyze> Cache<A> {
     /// A cache over `analyzer` holding at most `limit` analyses.
     pub fn new(analyzer: A, limit: usize) -> Self {
-        Cache { analyzer, map: HashMap::new(), scratch: Vec::new(), limit, hits: 0, misses: 0 }
+        Cache { analyzer, map: HashMap::default(), shared: None, scratch: Vec::new(), limit, hits: 0, misses: 0 }
+    }
+
+    /// A cache that also looks in, and adds to, `shared`.
+    pub fn with_shared(analyzer: A, limit: usize, shared: Arc<SharedCache>) -> Self {
+        Cache { shared: Some(shared), ..Cache::new(analyzer, limit) }
     }
 
     /// The analysis of `text`, from the cache when possible.
@@ -309,9 +347,22 @@ impl<A: Analyze> Cache<A> {
             self.hits += 1;
             return Ok(m.clone());
         }
-        self.misses += 1;
-        self.analyzer.analyze(text, &mut self.scratch)?;
-        let m: Arc<[Morpheme]> = self.scratch.as_slice().into();
+        let shared = self.shared.as_ref().and_then(|s| s.get(text));
+        let m = match shared {
+            Some(m) => {
+                self.hits += 1;
+                m
+            }
+            None => {
+                self.misses += 1;
+                self.analyzer.analyze(text, &mut self.scratch)?;
+                let m: Arc<[Morpheme]> = self.scratch.as_slice().into();
+                if let Some(s) = &self.shared {
+                    s.insert(text, m.clone(), self.limit);
+                }
+                m
+            }
+        };
         if self.map.len() >= self.limit {
             self.map.clear();
         }
@@ -357,5 +408,24 @@ mod tests {
         cache.get("네이버는").unwrap();
         cache.get("네이버는").unwrap();
         assert_eq!((cache.hits, cache.misses), (1, 1));
+    }
+
+    #[test]
+    fn shared_cache_spares_other_threads_the_analysis() {
+        let dic = KoDic::load_for_words().unwrap();
+        let shared = Arc::new(SharedCache::default());
+        let mut first = Cache::with_shared(dic.worker(), 100, shared.clone());
+        let mut second = Cache::with_shared(dic.worker(), 100, shared.clone());
+        let a = first.get("네이버는").unwrap();
+        let b = std::thread::scope(|s| s.spawn(|| second.get("네이버는").unwrap()).join().unwrap());
+        assert_eq!(a, b);
+        assert_eq!((first.hits, first.misses, second.hits, second.misses), (0, 1, 1, 0));
+        // Bounded: a shard past its share of the limit starts afresh.
+        let mut small = Cache::with_shared(dic.worker(), SHARDS, Arc::new(SharedCache::default()));
+        for word in ["가", "나", "다", "라", "마", "바", "사", "아"].iter().cycle().take(200) {
+            small.get(word).unwrap();
+        }
+        let sizes: usize = small.shared.as_ref().unwrap().shards.iter().map(|s| s.lock().unwrap().len()).sum();
+        assert!(sizes <= SHARDS, "{sizes}");
     }
 }

@@ -8,7 +8,7 @@ use crate::dictionary::{Dictionary, Entity, EntityId};
 use crate::error::Result;
 use crate::input::Article;
 use crate::matcher::{Candidate, Matcher, Owner};
-use crate::morph::{Cache, KoDic, KoDicWorker, Morpheme};
+use crate::morph::{Cache, KoDic, KoDicWorker, Morpheme, SharedCache};
 use crate::normalize::{normalize_keep_case, Normalized};
 use crate::topic::{TermHit, TopicScore, TopicSet};
 use std::ops::Range;
@@ -128,6 +128,8 @@ struct Inner {
     /// and would cost a cache miss per candidate to look at).
     has_excludes: Vec<bool>,
     cache_limit: usize,
+    /// Analyses shared by this tagger's workers.
+    shared_cache: Arc<SharedCache>,
 }
 
 /// The compiled dictionary: immutable, `Send + Sync`, cheap to clone.
@@ -281,6 +283,7 @@ impl TaggerBuilder {
                 has_requires,
                 has_excludes,
                 cache_limit: self.cache_limit,
+                shared_cache: Arc::default(),
             }),
         }
     }
@@ -357,7 +360,11 @@ impl Tagger {
 
     /// Per-thread state for tagging (analysis cache, buffers).
     pub fn worker(&self) -> Worker {
-        let cache = self.inner.kodic.as_ref().map(|k| Cache::new(k.worker(), self.inner.cache_limit));
+        let cache = self
+            .inner
+            .kodic
+            .as_ref()
+            .map(|k| Cache::with_shared(k.worker(), self.inner.cache_limit, self.inner.shared_cache.clone()));
         Worker { tagger: self.clone(), cache, scratch: Scratch::default() }
     }
 

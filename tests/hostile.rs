@@ -583,7 +583,8 @@ fn files_over_the_size_limit_are_errors_not_out_of_memory() {
     }
     // JSONL files are streamed, so the limit applies to each line, not to the file: 2 MB of
     // small records is read, a line over the limit is one failed record.
-    let mut jsonl: String = (0..20_000).map(|i| jsonl_line(&format!("r{i}"), "", "네이버는 성장했다.") + "\n").collect();
+    let mut jsonl: String =
+        (0..20_000).map(|i| jsonl_line(&format!("r{i}"), "", "네이버는 성장했다.") + "\n").collect();
     jsonl.push_str(&jsonl_line("long", "", &"가".repeat(400_000))); // a 1.2 MB line
     jsonl.push('\n');
     assert!(jsonl.len() > 2 * 1024 * 1024);
