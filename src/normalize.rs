@@ -66,6 +66,15 @@ impl Normalized {
         normalize_into(original, fold_case, self, true);
     }
 
+    /// [`Normalized::refill`] without the fast path for runs that normalization leaves alone:
+    /// the reference the fast path is tested (and fuzzed) against.
+    #[doc(hidden)]
+    pub fn refill_general(&mut self, original: &str, fold_case: bool) {
+        self.text.clear();
+        self.segments.clear();
+        normalize_into(original, fold_case, self, false);
+    }
+
     /// Appends `run`, which starts at byte `from` of the original and which normalization
     /// leaves as it is (but for ASCII case): one linear segment, as `push` would make it.
     fn push_run(&mut self, run: &str, from: usize, fold_case: bool) {

@@ -4,7 +4,8 @@
 //! - the normalized text has no leading, trailing or double spaces;
 //! - normalizing again changes nothing (idempotence), and folding the keep-case form gives
 //!   the folded form;
-//! - a reused `Normalized` (as workers reuse theirs) gives what a fresh one gives.
+//! - a reused `Normalized` (as workers reuse theirs) gives what a fresh one gives;
+//! - the fast path gives exactly what the general path gives.
 #![no_main]
 
 use hantag::normalize::{normalize_keep_case, normalize_key, Normalized};
@@ -18,6 +19,13 @@ thread_local! {
 fn check(original: &str, fold: bool) {
     let mut n = Normalized::default();
     n.refill(original, fold);
+    // The fast path for runs that normalization leaves alone changes nothing.
+    let mut general = Normalized::default();
+    general.refill_general(original, fold);
+    assert_eq!(n.as_str(), general.as_str(), "{original:?}");
+    for (i, c) in n.as_str().char_indices() {
+        assert_eq!(n.original_span(i..i + c.len_utf8()), general.original_span(i..i + c.len_utf8()), "{original:?}");
+    }
     let text = n.as_str();
     assert!(!text.starts_with(' ') && !text.ends_with(' ') && !text.contains("  "), "{original:?} → {text:?}");
     let mut last = 0..0;
