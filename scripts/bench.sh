@@ -4,7 +4,7 @@
 # ../shared/corpus/bench_news_corpus.jsonl.
 #
 # usage: scripts/bench.sh [SECTION…]    sections: throughput peers scaling memory topics build
-#                                       alloc (default: all of them)
+#                                       alloc long (default: all of them)
 # The Python peers are installed into .venv-bench (pyahocorasick, flashtext, spacy) from
 # the package registry on first use.
 set -euo pipefail
@@ -14,7 +14,7 @@ shared=${HANTAG_SHARED:-$root/../shared}
 corpus=$shared/corpus/bench_news_corpus.jsonl
 gazetteer=$shared/corpus/gazetteers/gazetteer_100k.tsv
 bin=$root/target/release/hantag
-sections=${*:-throughput peers scaling memory topics build alloc}
+sections=${*:-throughput peers scaling memory topics build alloc long}
 runs=${RUNS:-5}
 cargo build --release --quiet
 work=$(mktemp -d)
@@ -83,6 +83,13 @@ peers)
     read -r wall _ < <(measure .venv-bench/bin/python scripts/peers.py "$gazetteer" "$corpus" "$peer")
     echo "| $peer | $docs | $wall | $(rate "$mb" "$wall") | $(python3 -c "print(f'{$wall/$hwall:.1f}× ({$wall/$cwall:.1f}× compiled)')") |"
   done
+  # spaCy is too slow for the whole corpus: its rates are measured on the first 2,000 documents.
+  head -n 2000 "$corpus" > "$work/head.jsonl"
+  hmb=$(text_mb "$work/head.jsonl")
+  for peer in spacy-phrase spacy-ruler; do
+    read -r wall _ < <(measure .venv-bench/bin/python scripts/peers.py "$gazetteer" "$work/head.jsonl" "$peer")
+    echo "| $peer (first 2,000 docs) | 2000 | $wall | $(rate "$hmb" "$wall") | $(python3 -c "print(f'≈ {$wall/($hmb/$hrate):.0f}× (at hantag\'s rate)')") |"
+  done
   # A longer run, where start-up weighs less: 4 copies of the corpus.
   python3 scripts/make_bench_corpus.py 4 "$work/x4.jsonl" 2>/dev/null
   mb4=$(text_mb "$work/x4.jsonl")
@@ -94,15 +101,8 @@ peers)
   echo "| hantag --morph off, 1 thread | $hwall | $(rate "$mb4" "$hwall") | 1.0× |"
   echo "| hantag --morph off, 1 thread, compiled dictionary | $cwall | $(rate "$mb4" "$cwall") | — |"
   for peer in pyahocorasick flashtext; do
-    read -r wall _ < <(RUNS=3 measure .venv-bench/bin/python scripts/peers.py "$gazetteer" "$work/x4.jsonl" "$peer")
+    read -r wall _ < <(runs=3 measure .venv-bench/bin/python scripts/peers.py "$gazetteer" "$work/x4.jsonl" "$peer")
     echo "| $peer | $wall | $(rate "$mb4" "$wall") | $(python3 -c "print(f'{$wall/$hwall:.1f}× / {$wall/$cwall:.1f}×')") |"
-  done
-  # spaCy is too slow for the whole corpus: its rates are measured on the first 2,000 documents.
-  head -n 2000 "$corpus" > "$work/head.jsonl"
-  hmb=$(text_mb "$work/head.jsonl")
-  for peer in spacy-phrase spacy-ruler; do
-    read -r wall _ < <(measure .venv-bench/bin/python scripts/peers.py "$gazetteer" "$work/head.jsonl" "$peer")
-    echo "| $peer (first 2,000 docs) | 2000 | $wall | $(rate "$hmb" "$wall") | $(python3 -c "print(f'{$wall/($hmb/$hrate):.0f}× (at hantag\'s rate)')") |"
   done
   ;;
 scaling)
@@ -170,6 +170,26 @@ alloc)
     read -r w1 r1 < <(measure "$bin" tag "$work/x4.jsonl" --dict "$dict" --format jsonl --morph off --threads "$threads" -q)
     read -r w2 r2 < <(measure "$sys_bin" tag "$work/x4.jsonl" --dict "$dict" --format jsonl --morph off --threads "$threads" -q)
     echo "| $(basename "$dict"), $threads thread(s) | $w1, $r1 | $w2, $r2 |"
+  done
+  ;;
+long)
+  # Long articles: petitions_2017_2019.jsonl (about 3.5 kB of text per document) five times
+  # over, against the peers with the same 100k gazetteer.
+  petitions=$shared/corpus/petitions_2017_2019.jsonl
+  for _ in 1 2 3 4 5; do cat "$petitions"; done > "$work/long.jsonl"
+  mbl=$(text_mb "$work/long.jsonl")
+  echo; echo "## long articles: petitions_2017_2019.jsonl ×5 ($(wc -l < "$work/long.jsonl") documents, $mbl MB), gazetteer_100k.tsv"; echo
+  echo "| tool | wall s | MB/s | hantag is faster by: CSV / compiled |"
+  echo "|---|---|---|---|"
+  read -r hwall _ < <(measure "$bin" tag "$work/long.jsonl" --dict "$work/g100k" --format jsonl --morph off --threads 1 -q)
+  read -r cwall _ < <(measure "$bin" tag "$work/long.jsonl" --dict "$work/g100k.bin" --format jsonl --morph off --threads 1 -q)
+  read -r twall _ < <(measure "$bin" tag "$work/long.jsonl" --dict "$work/g100k.bin" --format jsonl --morph off --threads 2 -q)
+  echo "| hantag --morph off, 1 thread | $hwall | $(rate "$mbl" "$hwall") | — |"
+  echo "| hantag --morph off, 1 thread, compiled | $cwall | $(rate "$mbl" "$cwall") | — |"
+  echo "| hantag --morph off, 2 threads, compiled | $twall | $(rate "$mbl" "$twall") | — |"
+  for peer in pyahocorasick flashtext; do
+    read -r wall _ < <(runs=3 measure .venv-bench/bin/python scripts/peers.py "$gazetteer" "$work/long.jsonl" "$peer")
+    echo "| $peer | $wall | $(rate "$mbl" "$wall") | $(python3 -c "print(f'{$wall/$hwall:.1f}× / {$wall/$cwall:.1f}×')") |"
   done
   ;;
 *) echo "unknown section $section" >&2; exit 2 ;;
