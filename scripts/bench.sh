@@ -47,6 +47,32 @@ measure() {
 rate() { python3 -c "print(f'{$1/max($2,1e-9):.1f}')"; }
 per_s() { python3 -c "print(f'{$1/max($2,1e-9):,.0f}')"; }
 
+# The Python peers, installed into .venv-bench from the package registry on first use.
+ensure_peers() {
+  if [ ! -x .venv-bench/bin/python ] || ! .venv-bench/bin/python -c "import ahocorasick, flashtext, spacy" 2>/dev/null; then
+    python3 -m venv .venv-bench
+    .venv-bench/bin/pip install --quiet pyahocorasick flashtext spacy
+  fi
+}
+
+# hantag (CSV and compiled 100k gazetteer; 1 and 2 threads) against the Python peers on one
+# input: peer_table FILE TEXT_MB
+peer_table() {
+  local file=$1 mbx=$2 hwall cwall twall wall
+  echo "| tool | wall s | MB/s | hantag (1 thread) is faster by: CSV / compiled |"
+  echo "|---|---|---|---|"
+  read -r hwall _ < <(measure "$bin" tag "$file" --dict "$work/g100k" --format jsonl --morph off --threads 1 -q)
+  read -r cwall _ < <(measure "$bin" tag "$file" --dict "$work/g100k.bin" --format jsonl --morph off --threads 1 -q)
+  read -r twall _ < <(measure "$bin" tag "$file" --dict "$work/g100k.bin" --format jsonl --morph off --threads 2 -q)
+  echo "| hantag --morph off, 1 thread | $hwall | $(rate "$mbx" "$hwall") | — |"
+  echo "| hantag --morph off, 1 thread, compiled | $cwall | $(rate "$mbx" "$cwall") | — |"
+  echo "| hantag --morph off, 2 threads, compiled | $twall | $(rate "$mbx" "$twall") | — |"
+  for peer in pyahocorasick flashtext; do
+    read -r wall _ < <(runs=3 measure .venv-bench/bin/python scripts/peers.py "$gazetteer" "$file" "$peer")
+    echo "| $peer | $wall | $(rate "$mbx" "$wall") | $(python3 -c "print(f'{$wall/$hwall:.1f}× / {$wall/$cwall:.1f}×')") |"
+  done
+}
+
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "corpus: $corpus ($docs documents, $mb MB of title+body text)"
 
@@ -67,10 +93,7 @@ throughput)
   done
   ;;
 peers)
-  if [ ! -x .venv-bench/bin/python ] || ! .venv-bench/bin/python -c "import ahocorasick, flashtext, spacy" 2>/dev/null; then
-    python3 -m venv .venv-bench
-    .venv-bench/bin/pip install --quiet pyahocorasick flashtext spacy
-  fi
+  ensure_peers
   echo; echo "## peers (gazetteer_100k.tsv, all rows; whole process, interpreter start included)"; echo
   echo "| tool | docs | wall s | MB/s | hantag --morph off, 1 thread, is faster by |"
   echo "|---|---|---|---|---|"
@@ -94,16 +117,7 @@ peers)
   python3 scripts/make_bench_corpus.py 4 "$work/x4.jsonl" 2>/dev/null
   mb4=$(text_mb "$work/x4.jsonl")
   echo; echo "4 copies of the corpus ($mb4 MB):"; echo
-  echo "| tool | wall s | MB/s | hantag is faster by (CSV / compiled dictionary) |"
-  echo "|---|---|---|---|"
-  read -r hwall _ < <(measure "$bin" tag "$work/x4.jsonl" --dict "$work/g100k" --format jsonl --morph off --threads 1 -q)
-  read -r cwall _ < <(measure "$bin" tag "$work/x4.jsonl" --dict "$work/g100k.bin" --format jsonl --morph off --threads 1 -q)
-  echo "| hantag --morph off, 1 thread | $hwall | $(rate "$mb4" "$hwall") | 1.0× |"
-  echo "| hantag --morph off, 1 thread, compiled dictionary | $cwall | $(rate "$mb4" "$cwall") | — |"
-  for peer in pyahocorasick flashtext; do
-    read -r wall _ < <(runs=3 measure .venv-bench/bin/python scripts/peers.py "$gazetteer" "$work/x4.jsonl" "$peer")
-    echo "| $peer | $wall | $(rate "$mb4" "$wall") | $(python3 -c "print(f'{$wall/$hwall:.1f}× / {$wall/$cwall:.1f}×')") |"
-  done
+  peer_table "$work/x4.jsonl" "$mb4"
   ;;
 scaling)
   echo; echo "## scaling with dictionary size (synthetic: real aliases first, then pseudo-names)"; echo
@@ -173,24 +187,14 @@ alloc)
   done
   ;;
 long)
+  ensure_peers
   # Long articles: petitions_2017_2019.jsonl (about 3.5 kB of text per document) five times
   # over, against the peers with the same 100k gazetteer.
   petitions=$shared/corpus/petitions_2017_2019.jsonl
   for _ in 1 2 3 4 5; do cat "$petitions"; done > "$work/long.jsonl"
   mbl=$(text_mb "$work/long.jsonl")
   echo; echo "## long articles: petitions_2017_2019.jsonl ×5 ($(wc -l < "$work/long.jsonl") documents, $mbl MB), gazetteer_100k.tsv"; echo
-  echo "| tool | wall s | MB/s | hantag is faster by: CSV / compiled |"
-  echo "|---|---|---|---|"
-  read -r hwall _ < <(measure "$bin" tag "$work/long.jsonl" --dict "$work/g100k" --format jsonl --morph off --threads 1 -q)
-  read -r cwall _ < <(measure "$bin" tag "$work/long.jsonl" --dict "$work/g100k.bin" --format jsonl --morph off --threads 1 -q)
-  read -r twall _ < <(measure "$bin" tag "$work/long.jsonl" --dict "$work/g100k.bin" --format jsonl --morph off --threads 2 -q)
-  echo "| hantag --morph off, 1 thread | $hwall | $(rate "$mbl" "$hwall") | — |"
-  echo "| hantag --morph off, 1 thread, compiled | $cwall | $(rate "$mbl" "$cwall") | — |"
-  echo "| hantag --morph off, 2 threads, compiled | $twall | $(rate "$mbl" "$twall") | — |"
-  for peer in pyahocorasick flashtext; do
-    read -r wall _ < <(runs=3 measure .venv-bench/bin/python scripts/peers.py "$gazetteer" "$work/long.jsonl" "$peer")
-    echo "| $peer | $wall | $(rate "$mbl" "$wall") | $(python3 -c "print(f'{$wall/$hwall:.1f}× / {$wall/$cwall:.1f}×')") |"
-  done
+  peer_table "$work/long.jsonl" "$mbl"
   ;;
 *) echo "unknown section $section" >&2; exit 2 ;;
 esac
