@@ -110,13 +110,11 @@ pub fn run<S: Sink + Sync>(
                 chunk_bytes += raw_len(&record);
                 chunk.push(record);
                 // Bounded in bytes too, so that chunks of large articles keep memory flat.
-                if (chunk.len() >= chunk_size || chunk_bytes >= CHUNK_BYTES)
-                    && (stop.load(Ordering::Relaxed)
-                        || tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size))).is_err())
-                {
-                    return;
-                }
-                if chunk.is_empty() {
+                if chunk.len() >= chunk_size || chunk_bytes >= CHUNK_BYTES {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size));
+                    if stop.load(Ordering::Relaxed) || tx.send(full).is_err() {
+                        return;
+                    }
                     chunk_bytes = 0;
                 }
             }

@@ -110,7 +110,7 @@ impl Matcher {
                     text: alias.clone(),
                     exact_key: None,
                     // Decided below, in parallel: a ko-dic look-up per alias.
-                    guarded: true,
+                    guarded: false,
                     prefix: false,
                 });
             }
@@ -156,7 +156,8 @@ impl Matcher {
         let variants: Vec<Vec<String>> = surfaces
             .par_iter_mut()
             .map(|surface| {
-                if surface.guarded {
+                // Exact-case aliases need no guard: their case is the evidence.
+                if matches!(surface.owner, Owner::Alias(_)) && surface.exact_key.is_none() {
                     surface.guarded = guarded(&surface.text);
                 }
                 spacing_variants(&normalize_key(&surface.text))

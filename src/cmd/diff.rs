@@ -6,13 +6,12 @@
 //! it and lost when only the old one does.
 
 use crate::cli::{DictArgs, DiffArgs};
-use crate::cmd::tag::{input_bytes, progress_bar, progress_message};
+use crate::cmd::tag::progress;
 use hantag::batch::{self, Sink};
 use hantag::export::{csv as csv_out, field_text, Outcome};
 use hantag::{Article, Tagged, Tagger, Worker};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Write;
 
 /// Header of the diff CSV.
 const DIFF_HEADER: &[&str] = &[
@@ -46,12 +45,7 @@ pub fn run(args: DiffArgs) -> u8 {
     let Some(new) = load(&DictArgs { dicts: args.dict_new.clone() }, "new (--dict-new)") else { return 2 };
 
     let opts = args.input.batch_options(&args.inputs);
-    let total_bytes = input_bytes(&args.inputs);
-    let bar = progress_bar(args.quiet, total_bytes);
-    let mut progress = |records: u64, bytes: u64| {
-        bar.set_position(bytes.min(total_bytes.max(1)));
-        bar.set_message(progress_message(&bar, records));
-    };
+    let (bar, mut progress) = progress(args.quiet, &args.inputs);
     let mut sink = DiffSink { old: old.clone(), totals: BTreeMap::new() };
     let result = batch::run(&new, &args.inputs, &opts, &mut sink, &mut progress);
     bar.finish_and_clear();
@@ -98,20 +92,8 @@ pub fn run(args: DiffArgs) -> u8 {
             args.excel,
         );
     }
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, &csv).map_err(|e| format!("{}: cannot write: {e}", path.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(&csv).and_then(|()| out.flush()) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return 0,
-                Err(e) => Err(format!("cannot write to stdout: {e}")),
-            }
-        }
-    };
-    if let Err(message) = written {
-        eprintln!("error: {message}");
-        return 2;
+    if let Err(code) = super::write_output(args.output.as_deref(), &csv) {
+        return code;
     }
     if !args.quiet {
         print_summary(&sink.totals, &meta, &summary, &rows);

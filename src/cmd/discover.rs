@@ -1,13 +1,12 @@
 //! `hantag discover`: propose entities the dictionaries lack, as entity-CSV rows.
 
 use crate::cli::DiscoverArgs;
-use crate::cmd::tag::{input_bytes, progress_bar, progress_message};
+use crate::cmd::tag::progress;
 use hantag::batch::{self, Sink};
 use hantag::discover::{Finder, FinderWorker, Found, Known, ProposalOptions, Tally, PROPOSAL_HEADER};
 use hantag::export::{csv as csv_out, field_text, Outcome};
 use hantag::{Article, Tagged};
 use std::cell::RefCell;
-use std::io::Write;
 
 /// Runs the command; returns the exit code.
 pub fn run(args: DiscoverArgs) -> u8 {
@@ -32,12 +31,7 @@ pub fn run(args: DiscoverArgs) -> u8 {
     }
 
     let opts = args.input.batch_options(&args.inputs);
-    let total_bytes = input_bytes(&args.inputs);
-    let bar = progress_bar(args.quiet, total_bytes);
-    let mut progress = |records: u64, bytes: u64| {
-        bar.set_position(bytes.min(total_bytes.max(1)));
-        bar.set_message(progress_message(&bar, records));
-    };
+    let (bar, mut progress) = progress(args.quiet, &args.inputs);
     let mut sink = DiscoverSink { finder, known, tally: Tally::default(), names: 0 };
     let result = batch::run(&tagger, &args.inputs, &opts, &mut sink, &mut progress);
     bar.finish_and_clear();
@@ -59,21 +53,8 @@ pub fn run(args: DiscoverArgs) -> u8 {
         let cells = p.cells();
         csv_out::write_row(&mut csv, cells.iter().map(String::as_str), args.excel);
     }
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, &csv).map_err(|e| format!("{}: cannot write: {e}", path.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(&csv).and_then(|()| out.flush()) {
-                Ok(()) => Ok(()),
-                // A closed pipe (`hantag discover … | head`) ends the run quietly.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return 0,
-                Err(e) => Err(format!("cannot write to stdout: {e}")),
-            }
-        }
-    };
-    if let Err(message) = written {
-        eprintln!("error: {message}");
-        return 2;
+    if let Err(code) = super::write_output(args.output.as_deref(), &csv) {
+        return code;
     }
     if !args.quiet {
         eprintln!(

@@ -25,12 +25,7 @@ pub fn run(args: TagArgs) -> u8 {
         }
     };
     let opts = args.input.batch_options(&args.inputs);
-    let total_bytes = input_bytes(&args.inputs);
-    let bar = progress_bar(args.quiet, total_bytes);
-    let mut progress = |records: u64, bytes: u64| {
-        bar.set_position(bytes.min(total_bytes.max(1)));
-        bar.set_message(progress_message(&bar, records));
-    };
+    let (bar, mut progress) = progress(args.quiet, &args.inputs);
 
     let result = match (&args.out, args.format) {
         (Some(dir), _) => match DirSink::create(dir, &tagger, args.excel) {
@@ -100,8 +95,21 @@ fn print_summary(s: &Summary, out: Option<&Path>) {
     }
 }
 
+/// The progress bar of a batch over `inputs` (see [`progress_bar`]) and the callback that
+/// moves it, for `tag`, `discover` and `diff`.
+pub(crate) fn progress(quiet: bool, inputs: &[PathBuf]) -> (ProgressBar, impl FnMut(u64, u64)) {
+    let total_bytes = input_bytes(inputs);
+    let bar = progress_bar(quiet, total_bytes);
+    let moved = bar.clone();
+    let update = move |records: u64, bytes: u64| {
+        moved.set_position(bytes.min(total_bytes.max(1)));
+        moved.set_message(progress_message(&moved, records));
+    };
+    (bar, update)
+}
+
 /// Sum of the sizes of the input files (for the progress bar); 0 when unknown.
-pub(crate) fn input_bytes(inputs: &[PathBuf]) -> u64 {
+fn input_bytes(inputs: &[PathBuf]) -> u64 {
     fn walk(p: &Path, depth: usize) -> u64 {
         match std::fs::symlink_metadata(p) {
             Ok(m) if m.is_file() => m.len(),
@@ -114,11 +122,10 @@ pub(crate) fn input_bytes(inputs: &[PathBuf]) -> u64 {
     inputs.iter().filter(|p| p.as_os_str() != "-").map(|p| walk(p, 0)).sum()
 }
 
-/// A progress bar on stderr over `total` input bytes (0: unknown, as for stdin), for
-/// `tag`, `discover` and `diff`; hidden when stderr is not a terminal or with `--quiet`, and
+/// A progress bar on stderr over `total` input bytes (0: unknown, as for stdin); hidden when stderr is not a terminal or with `--quiet`, and
 /// drawn only once the run has lasted a second, so short runs print just the summary.
-/// The message is set by the caller ([`progress_message`]).
-pub(crate) fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
+/// The message is set by [`progress`] ([`progress_message`]).
+fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -147,7 +154,7 @@ pub(crate) fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
 }
 
 /// The bar's message: articles done and articles per second.
-pub(crate) fn progress_message(bar: &ProgressBar, records: u64) -> String {
+fn progress_message(bar: &ProgressBar, records: u64) -> String {
     let secs = bar.elapsed().as_secs_f64().max(1e-3);
     format!("{records} articles, {:.0} articles/s", records as f64 / secs)
 }
