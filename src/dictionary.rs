@@ -540,6 +540,334 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (u64, u64) {
     (line, col)
 }
 
+/// Writes the compact binary form of compiled data (`hantag compile`): a table of distinct
+/// strings and a stream of little-endian `u32` words that refer to them by index.
+///
+/// ```text
+/// u32 string count N · u32 byte count B · (N + 1) × u32 string start (0 first, B last)
+/// B bytes of strings · u32 word count W · W × u32 word
+/// ```
+///
+/// [`Unpacker`] checks the string bytes as UTF-8 once, as a whole (a string that starts and
+/// ends on character boundaries of valid UTF-8 is valid), so loading costs one allocation
+/// per string and no per-string validation, and repeated strings (types, file names, a
+/// name that is also the first alias) are stored once.
+#[derive(Default)]
+pub(crate) struct Packer<'a> {
+    ids: HashMap<&'a str, u32>,
+    ends: Vec<u32>,
+    blob: Vec<u8>,
+    words: Vec<u32>,
+}
+
+impl<'a> Packer<'a> {
+    /// A word.
+    pub(crate) fn word(&mut self, word: u32) {
+        self.words.push(word);
+    }
+
+    /// A count or index.
+    pub(crate) fn count(&mut self, n: usize) {
+        self.word(packed_u32(n));
+    }
+
+    /// A `u64` as two words, low first.
+    pub(crate) fn u64(&mut self, v: u64) {
+        self.word(v as u32);
+        self.word((v >> 32) as u32);
+    }
+
+    /// An `f64`, bit for bit.
+    pub(crate) fn f64(&mut self, v: f64) {
+        self.u64(v.to_bits());
+    }
+
+    /// The index of `s` in the string table (added if new), as a word.
+    pub(crate) fn str(&mut self, s: &'a str) {
+        let id = self.index(s);
+        self.word(id);
+    }
+
+    /// `None` as 0, a string as its index plus one.
+    pub(crate) fn opt_str(&mut self, s: Option<&'a str>) {
+        let word = s.map_or(0, |s| self.index(s) + 1);
+        self.word(word);
+    }
+
+    /// A count, then the strings.
+    pub(crate) fn strs(&mut self, list: &'a [String]) {
+        self.count(list.len());
+        for s in list {
+            self.str(s);
+        }
+    }
+
+    /// A count, then the words.
+    pub(crate) fn u32s(&mut self, list: &[u32]) {
+        self.count(list.len());
+        self.words.extend_from_slice(list);
+    }
+
+    fn index(&mut self, s: &'a str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = packed_u32(self.ends.len());
+        self.blob.extend_from_slice(s.as_bytes());
+        self.ends.push(packed_u32(self.blob.len()));
+        self.ids.insert(s, id);
+        id
+    }
+
+    /// Appends the packed part to `out`.
+    pub(crate) fn finish(self, out: &mut Vec<u8>) {
+        out.reserve(16 + 4 * (self.ends.len() + self.words.len()) + self.blob.len());
+        out.extend(packed_u32(self.ends.len()).to_le_bytes());
+        out.extend(packed_u32(self.blob.len()).to_le_bytes());
+        out.extend(0u32.to_le_bytes());
+        out.extend(self.ends.iter().flat_map(|e| e.to_le_bytes()));
+        out.extend(&self.blob);
+        out.extend(packed_u32(self.words.len()).to_le_bytes());
+        out.extend(self.words.iter().flat_map(|w| w.to_le_bytes()));
+    }
+}
+
+/// A count, index or offset of a packed part: a dictionary of 4 GiB cannot be compiled.
+fn packed_u32(n: usize) -> u32 {
+    u32::try_from(n).expect("a compiled dictionary part is smaller than 4 GiB")
+}
+
+/// Reads what a [`Packer`] wrote, checking every length, index and boundary: damaged bytes
+/// give `None`, never a panic or an allocation larger than the input justifies.
+pub(crate) struct Unpacker<'a> {
+    /// The string table, each string sliced (and so checked) once.
+    strs: Vec<&'a str>,
+    words: &'a [u8],
+}
+
+impl<'a> Unpacker<'a> {
+    /// Reads the packed part at the start of `bytes`; returns it and the bytes after it.
+    pub(crate) fn new(bytes: &'a [u8]) -> Option<(Unpacker<'a>, &'a [u8])> {
+        let (strings, rest) = take_u32(bytes)?;
+        let (blob_len, rest) = take_u32(rest)?;
+        let (starts, rest) = take(rest, (strings as usize).checked_add(1)?.checked_mul(4)?)?;
+        let (blob, rest) = take(rest, blob_len as usize)?;
+        let (words, rest) = take_u32(rest)?;
+        let (words, rest) = take(rest, (words as usize).checked_mul(4)?)?;
+        // One check of all the string bytes; each string is then a slice on char boundaries.
+        let blob = simdutf8::basic::from_utf8(blob).ok()?;
+        let mut strs = Vec::with_capacity(strings as usize);
+        let mut starts = starts.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]) as usize);
+        let mut start = starts.next()?;
+        for end in starts {
+            // `get` refuses a reversed or out-of-range span and one off a char boundary.
+            strs.push(blob.get(start..end)?);
+            start = end;
+        }
+        Some((Unpacker { strs, words }, rest))
+    }
+
+    /// The next word.
+    #[inline]
+    pub(crate) fn word(&mut self) -> Option<u32> {
+        let (word, rest) = self.words.split_first_chunk::<4>()?;
+        self.words = rest;
+        Some(u32::from_le_bytes(*word))
+    }
+
+    /// A count of items that take at least `min_words` words each (at least 1): never more
+    /// than the words left can hold.
+    #[inline]
+    pub(crate) fn count(&mut self, min_words: usize) -> Option<usize> {
+        let n = self.word()? as usize;
+        (n.checked_mul(min_words.max(1))? <= self.words.len() / 4).then_some(n)
+    }
+
+    /// A `u64` written by [`Packer::u64`].
+    #[inline]
+    pub(crate) fn u64(&mut self) -> Option<u64> {
+        let low = self.word()?;
+        let high = self.word()?;
+        Some(u64::from(low) | u64::from(high) << 32)
+    }
+
+    /// An `f64` written by [`Packer::f64`].
+    pub(crate) fn f64(&mut self) -> Option<f64> {
+        self.u64().map(f64::from_bits)
+    }
+
+    /// A string written by [`Packer::str`], borrowed from the input.
+    #[inline]
+    pub(crate) fn str(&mut self) -> Option<&'a str> {
+        let index = self.word()?;
+        self.str_at(index as usize)
+    }
+
+    /// A string written by [`Packer::opt_str`]; the outer `None` is damage.
+    #[inline]
+    pub(crate) fn opt_str(&mut self) -> Option<Option<&'a str>> {
+        match self.word()? {
+            0 => Some(None),
+            n => self.str_at(n as usize - 1).map(Some),
+        }
+    }
+
+    #[inline]
+    fn str_at(&self, index: usize) -> Option<&'a str> {
+        self.strs.get(index).copied()
+    }
+
+    /// An owned string written by [`Packer::str`].
+    #[inline]
+    pub(crate) fn string(&mut self) -> Option<String> {
+        self.str().map(str::to_owned)
+    }
+
+    /// Strings written by [`Packer::strs`].
+    #[inline(always)]
+    pub(crate) fn strings(&mut self) -> Option<Vec<String>> {
+        // Most lists are empty or hold one string.
+        match self.word()? {
+            0 => Some(Vec::new()),
+            1 => Some(vec![self.string()?]),
+            n => self.more_strings(n as usize),
+        }
+    }
+
+    fn more_strings(&mut self, n: usize) -> Option<Vec<String>> {
+        if n > self.words.len() / 4 {
+            return None;
+        }
+        let mut list = Vec::with_capacity(n);
+        for _ in 0..n {
+            list.push(self.string()?);
+        }
+        Some(list)
+    }
+
+    /// Words written by [`Packer::u32s`].
+    pub(crate) fn u32s(&mut self) -> Option<Vec<u32>> {
+        let n = self.count(1)?;
+        let (list, rest) = take(self.words, n * 4)?;
+        self.words = rest;
+        Some(list.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect())
+    }
+
+    /// Whether every word has been read.
+    pub(crate) fn is_done(&self) -> bool {
+        self.words.is_empty()
+    }
+}
+
+fn take(bytes: &[u8], n: usize) -> Option<(&[u8], &[u8])> {
+    (n <= bytes.len()).then(|| bytes.split_at(n))
+}
+
+fn take_u32(bytes: &[u8]) -> Option<(u32, &[u8])> {
+    let (word, rest) = bytes.split_first_chunk::<4>()?;
+    Some((u32::from_le_bytes(*word), rest))
+}
+
+/// Words per entity at the least: id, type, name, four list counts, file and line.
+const ENTITY_MIN_WORDS: usize = 10;
+/// Words per topic at the least.
+const TOPIC_MIN_WORDS: usize = 16;
+
+impl Dictionary {
+    /// Appends the compact form read by [`Dictionary::from_packed`] to `out`.
+    pub(crate) fn to_packed(&self, out: &mut Vec<u8>) {
+        let mut p = Packer::default();
+        p.count(self.entities.len());
+        for e in &self.entities {
+            p.str(&e.id.0);
+            p.str(&e.kind);
+            p.str(&e.name);
+            p.strs(&e.aliases);
+            p.strs(&e.exact_aliases);
+            p.strs(&e.requires);
+            p.strs(&e.excludes);
+            p.str(&e.origin.file);
+            p.u64(e.origin.line);
+        }
+        p.count(self.topics.len());
+        for t in &self.topics {
+            p.str(&t.id.0);
+            p.str(&t.name);
+            p.opt_str(t.parent.as_ref().map(|p| p.0.as_str()));
+            p.str(&t.query);
+            p.count(t.keywords.len());
+            for (term, weight) in &t.keywords {
+                p.str(term);
+                p.f64(*weight);
+            }
+            p.f64(t.min_score);
+            p.f64(t.weight);
+            p.str(&t.origin.file);
+            p.u64(t.origin.line);
+            p.u64(t.query_at.0);
+            p.u64(t.query_at.1);
+        }
+        p.count(self.warnings.len());
+        for w in &self.warnings {
+            p.str(&w.place);
+            p.str(&w.message);
+        }
+        p.finish(out);
+    }
+
+    /// Reads what [`Dictionary::to_packed`] wrote at the start of `bytes` (and nothing after
+    /// it); `None` if it is damaged. The entries are taken as they were when they compiled.
+    pub(crate) fn from_packed(bytes: &[u8]) -> Option<Dictionary> {
+        let (mut u, rest) = Unpacker::new(bytes)?;
+        if !rest.is_empty() {
+            return None;
+        }
+        let n = u.count(ENTITY_MIN_WORDS)?;
+        let mut entities = Vec::with_capacity(n);
+        for _ in 0..n {
+            // Fields are read in the order they are written.
+            entities.push(Entity {
+                id: EntityId(u.string()?),
+                kind: u.string()?,
+                name: u.string()?,
+                aliases: u.strings()?,
+                exact_aliases: u.strings()?,
+                requires: u.strings()?,
+                excludes: u.strings()?,
+                origin: Origin { file: u.string()?, line: u.u64()? },
+            });
+        }
+        let n = u.count(TOPIC_MIN_WORDS)?;
+        let mut topics = Vec::with_capacity(n);
+        for _ in 0..n {
+            topics.push(TopicDef {
+                id: TopicId(u.string()?),
+                name: u.string()?,
+                parent: u.opt_str()?.map(|p| TopicId(p.to_string())),
+                query: u.string()?,
+                keywords: {
+                    let k = u.count(3)?;
+                    let mut keywords = Vec::with_capacity(k);
+                    for _ in 0..k {
+                        keywords.push((u.string()?, u.f64()?));
+                    }
+                    keywords
+                },
+                min_score: u.f64()?,
+                weight: u.f64()?,
+                origin: Origin { file: u.string()?, line: u.u64()? },
+                query_at: (u.u64()?, u.u64()?),
+            });
+        }
+        let n = u.count(2)?;
+        let mut warnings = Vec::with_capacity(n);
+        for _ in 0..n {
+            warnings.push(Warning { place: u.string()?, message: u.string()? });
+        }
+        u.is_done().then_some(Dictionary { entities, topics, warnings })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -619,5 +947,244 @@ mod tests {
     fn builtin_loads() {
         let d = Dictionary::builtin().unwrap();
         assert!(!d.entities().is_empty());
+    }
+
+    /// A dictionary with every field set, empty and not, ASCII and not, at its limits.
+    fn odd_dictionary() -> Dictionary {
+        let entity = |id: &str, aliases: Vec<&str>, exact: Vec<&str>, requires: Vec<&str>, excludes: Vec<&str>| {
+            let own = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();
+            Entity {
+                id: EntityId(id.into()),
+                kind: "company".into(),
+                name: aliases.first().copied().unwrap_or("").into(),
+                aliases: own(aliases),
+                exact_aliases: own(exact),
+                requires: own(requires),
+                excludes: own(excludes),
+                origin: Origin { file: "entities/가나.csv".into(), line: 2 },
+            }
+        };
+        let many: Vec<String> = (0..300).map(|i| format!("별칭{i}")).collect();
+        let mut big = entity("big", vec![], vec![], vec![], vec![]);
+        big.aliases = many;
+        big.origin.line = u64::MAX;
+        let topic = |id: &str, parent: Option<&str>, keywords: Vec<(&str, f64)>| TopicDef {
+            id: TopicId(id.into()),
+            name: format!("{id} 주제"),
+            parent: parent.map(|p| TopicId(p.into())),
+            query: "\"소버린 AI\" OR 반도체*".into(),
+            keywords: keywords.into_iter().map(|(k, w)| (k.to_string(), w)).collect(),
+            min_score: -0.0,
+            weight: 1e300,
+            origin: Origin { file: "topics.toml".into(), line: 7 },
+            query_at: (u64::MAX, 0),
+        };
+        Dictionary {
+            entities: vec![
+                entity(
+                    "naver-cloud",
+                    vec!["네이버클라우드", "NAVER Cloud"],
+                    vec!["NC"],
+                    vec!["클라우드"],
+                    vec!["인도적"],
+                ),
+                entity("e", vec!["🙂 é", ""], vec![], vec![], vec![]),
+                entity("ms", vec!["마이크로소프트"], vec!["MS", "ms"], vec![], vec!["네이버클라우드"]),
+                big,
+                entity("", vec![], vec![], vec![], vec![]),
+            ],
+            topics: vec![topic("ai", None, vec![]), topic("sovereign-ai", Some("ai"), vec![("LLM", 2.5), ("", -1.0)])],
+            warnings: vec![
+                Warning { place: "entities/가나.csv:2".into(), message: "같은 별칭".into() },
+                Warning { place: String::new(), message: String::new() },
+            ],
+        }
+    }
+
+    fn same(a: &Dictionary, b: &Dictionary) {
+        assert_eq!(a.entities(), b.entities());
+        assert_eq!(a.topics().len(), b.topics().len());
+        for (x, y) in a.topics().iter().zip(b.topics()) {
+            // Bit for bit, so that -0.0 and 0.0 differ.
+            assert_eq!(format!("{x:?}"), format!("{y:?}"));
+            assert_eq!((x.min_score.to_bits(), x.weight.to_bits()), (y.min_score.to_bits(), y.weight.to_bits()));
+        }
+        assert_eq!(a.warnings(), b.warnings());
+    }
+
+    #[test]
+    fn packed_dictionary_round_trip() {
+        for d in [odd_dictionary(), Dictionary::default(), Dictionary::builtin().unwrap()] {
+            let mut bytes = Vec::new();
+            d.to_packed(&mut bytes);
+            let back = Dictionary::from_packed(&bytes).unwrap();
+            same(&d, &back);
+            // Anything after the packed part, or a part cut short, is damage.
+            let mut longer = bytes.clone();
+            longer.push(0);
+            assert!(Dictionary::from_packed(&longer).is_none());
+            for cut in 0..bytes.len() {
+                assert!(Dictionary::from_packed(&bytes[..cut]).is_none(), "cut at {cut}");
+                if bytes.len() > 2000 {
+                    break;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn packed_strings_are_stored_once() {
+        let d = odd_dictionary();
+        let mut bytes = Vec::new();
+        d.to_packed(&mut bytes);
+        assert_eq!(bytes.windows("마이크로소프트".len()).filter(|w| *w == "마이크로소프트".as_bytes()).count(), 1);
+    }
+
+    #[test]
+    fn damaged_packed_parts_are_refused_without_panic() {
+        let mut bytes = Vec::new();
+        odd_dictionary().to_packed(&mut bytes);
+        // Every byte changed in turn: never a panic; a change inside the string bytes that
+        // leaves valid UTF-8 may load (the file checksum catches it, see below).
+        for i in 0..bytes.len() {
+            for delta in [1u8, 0x80, 0xff] {
+                let mut damaged = bytes.clone();
+                damaged[i] = damaged[i].wrapping_add(delta);
+                let _ = Dictionary::from_packed(&damaged);
+            }
+        }
+        // Counts far beyond the input: refused before anything is allocated for them.
+        let mut huge = Vec::new();
+        for word in [0u32, 0, 0, 1, u32::MAX] {
+            huge.extend(word.to_le_bytes());
+        }
+        assert!(Dictionary::from_packed(&huge).is_none());
+        // A string span that ends inside a character.
+        let mut p = Packer::default();
+        p.str("가");
+        let mut split = Vec::new();
+        p.finish(&mut split);
+        split[12..16].copy_from_slice(&1u32.to_le_bytes());
+        split[8..12].copy_from_slice(&0u32.to_le_bytes());
+        assert!(Unpacker::new(&split).is_none());
+    }
+
+    fn fixture_tagger() -> crate::Tagger {
+        let mut d = Dictionary::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dict")).unwrap();
+        d.extend(Dictionary::builtin().unwrap());
+        crate::Tagger::new(d).unwrap()
+    }
+
+    #[test]
+    fn compiled_file_keeps_every_field() {
+        let tagger = fixture_tagger();
+        let bytes = tagger.compiled_bytes();
+        let loaded = crate::Tagger::builder().load_compiled(&bytes).unwrap();
+        same(tagger.dictionary(), loaded.dictionary());
+        assert_eq!(loaded.compiled_bytes(), bytes);
+        let article = crate::Article::new(
+            "a",
+            "ＬＧ전자 발표",
+            "네이버클라우드는 인도하고 있다. 인도는 MS와 사진을 찍었다. 소버린 AI 반도체",
+        );
+        let (a, b) = (tagger.tag(&article).unwrap(), loaded.tag(&article).unwrap());
+        assert_eq!(a.mentions(), b.mentions());
+        assert_eq!(format!("{:?}", a.topics()), format!("{:?}", b.topics()));
+        assert_eq!(loaded.guarded_aliases(), tagger.guarded_aliases());
+    }
+
+    #[test]
+    fn matcher_bytes_keep_every_surface() {
+        let d = odd_dictionary();
+        let entities: Vec<Entity> =
+            d.entities().iter().filter(|e| !e.aliases.iter().any(String::is_empty)).cloned().collect();
+        let terms = [
+            crate::matcher::TermSpec { text: "반도체".into(), prefix: true },
+            crate::matcher::TermSpec { text: "소버린 AI".into(), prefix: false },
+        ];
+        let m = crate::matcher::Matcher::compile(&entities, &terms, &|a| a.starts_with("마이")).unwrap();
+        let bytes = m.to_bytes();
+        let back = crate::matcher::Matcher::from_bytes(&bytes).unwrap();
+        assert_eq!(format!("{:?}", m.surfaces()), format!("{:?}", back.surfaces()));
+        assert!(back.surfaces().iter().any(|s| s.guarded) && back.surfaces().iter().any(|s| s.prefix));
+        assert!(back.surfaces().iter().any(|s| s.exact_key.is_some()));
+        assert_eq!(back.pattern_count(), m.pattern_count());
+        let text = "네이버 클라우드와 마이크로소프트, 소버린ai 반도체산업";
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        m.scan(text, &mut x);
+        back.scan(text, &mut y);
+        assert_eq!(x, y);
+        assert!(!x.is_empty());
+        let step = (bytes.len() / 1000).max(1);
+        for cut in (0..bytes.len()).step_by(step).chain(0..200) {
+            assert!(crate::matcher::Matcher::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        for i in (0..bytes.len()).step_by(step).chain(0..200) {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0xa5;
+            let _ = crate::matcher::Matcher::from_bytes(&damaged);
+        }
+    }
+
+    #[test]
+    fn damaged_compiled_files_are_errors() {
+        let d = Dictionary::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dict")).unwrap();
+        let bytes = crate::Tagger::new(d).unwrap().compiled_bytes();
+        let load = |b: &[u8]| crate::Tagger::builder().morphology(crate::Morphology::Off).load_compiled(b);
+        let step = (bytes.len() / 400).max(1);
+        // Cut anywhere, or any byte changed: an error (the checksum sees what no structure
+        // check could), never a panic.
+        for cut in (0..bytes.len()).step_by(step).chain(0..64) {
+            assert!(load(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        for i in (0..bytes.len()).step_by(step).chain(0..64).chain(bytes.len() - 64..bytes.len()) {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x10;
+            assert!(load(&damaged).is_err(), "byte {i} changed");
+        }
+        // Damage with the checksum made to fit, as a crafted file would be: the structure
+        // checks refuse it or it loads, but it never panics.
+        let magic = b"hantag compiled dictionary\n".len();
+        let sum_at = magic + 8 + 1 + bytes[magic + 8] as usize;
+        for i in (sum_at + 8..bytes.len()).step_by(step / 2 + 1).chain(sum_at + 8..sum_at + 300) {
+            for delta in [1u8, 0x80] {
+                let mut damaged = bytes.clone();
+                damaged[i] = damaged[i].wrapping_add(delta);
+                let sum = crate::tagger::checksum(&damaged[sum_at + 8..]);
+                damaged[sum_at..sum_at + 8].copy_from_slice(&sum.to_le_bytes());
+                let _ = load(&damaged);
+            }
+        }
+    }
+
+    #[test]
+    fn old_and_foreign_files_are_refused() {
+        let load = |b: &[u8]| {
+            crate::Tagger::builder().morphology(crate::Morphology::Off).load_compiled(b).unwrap_err().to_string()
+        };
+        let magic: &[u8] = b"hantag compiled dictionary\n";
+        // The first layout: a length, then postcard's version string and dictionary.
+        let mut old = magic.to_vec();
+        let head = [&[5u8][..], b"0.1.0", &[0, 0, 0]].concat();
+        old.extend((head.len() as u64).to_le_bytes());
+        old.extend(&head);
+        old.extend([0u8; 40]);
+        let msg = load(&old);
+        assert!(msg.contains("compile it again") && msg.contains("compiled by hantag 0.1.0,"), "{msg}");
+        // A later version of this layout.
+        let d = Dictionary::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dict")).unwrap();
+        let mut other = crate::Tagger::new(d).unwrap().compiled_bytes();
+        let label_at = magic.len() + 8 + 1;
+        other[label_at] = b'9';
+        assert!(load(&other).contains("compile it again"), "{}", load(&other));
+        // A label that is not text is damage.
+        other[label_at] = 0xff;
+        assert!(load(&other).contains("damaged"));
+        other[label_at - 1] = 0xf0;
+        assert!(load(&other).contains("damaged"));
+        // Not a compiled dictionary at all.
+        assert!(load(b"id,type,name\n").contains("not a compiled hantag dictionary"));
+        assert!(load(b"").contains("not a compiled hantag dictionary"));
+        assert!(load(magic).contains("damaged"));
     }
 }

@@ -185,9 +185,14 @@ impl Record {
             Record::Error(error) => Err(error),
             Record::Text { source, bytes } => parse_text(source, bytes),
             Record::Line { source, line, bytes, offset, format: LineFormat::Jsonl } => {
-                if let Some(at) = bytes.iter().position(|&b| b == 0) {
+                if let Some(at) = memchr::memchr(0, &bytes) {
                     let message = format!("line is binary (NUL byte at offset {})", at + offset);
                     return Err(InputError::new(source, Some(line), message));
+                }
+                // Valid UTF-8, nearly every line, is parsed in place; std's `from_utf8` is
+                // several times slower on Hangul, and is left to find where bad bytes start.
+                if let Ok(text) = simdutf8::basic::from_utf8(&bytes) {
+                    return parse_jsonl_line(source, line, text, &opts.fields);
                 }
                 match decode_utf8_or_legacy(bytes) {
                     Ok(text) => parse_jsonl_line(source, line, &text, &opts.fields),
@@ -836,8 +841,18 @@ const INLINE_SLOTS: usize = 8;
 /// The names are taken in role order (id, title, body candidates, date, url) and each distinct
 /// name has one slot: the position of its first role. Reading a field takes it out of its slot,
 /// like removing it from a map, so that a name given to two roles is read by the first only.
+///
+/// Every key of every line is looked up here, so the role names are laid out once per object
+/// in an array (when there are at most [`INLINE_SLOTS`] roles), and when no two roles share a
+/// name (the usual case) each role's slot is its own position, found without comparing names.
 struct KeptFields<'f> {
     fields: &'f FieldNames,
+    /// How many roles there are: 4 and the body candidates.
+    roles: usize,
+    /// The role names in role order, when they fit; otherwise unused.
+    names: [&'f str; INLINE_SLOTS],
+    /// Whether the names fit in `names` and no two of them are equal.
+    distinct: bool,
     /// The first slots; for the many-body-candidates case the rest go to `more`.
     inline: [Option<FieldValue>; INLINE_SLOTS],
     more: Vec<Option<FieldValue>>,
@@ -845,8 +860,24 @@ struct KeptFields<'f> {
 
 impl<'f> KeptFields<'f> {
     fn new(fields: &'f FieldNames) -> Self {
-        let more = (4 + fields.body.len()).saturating_sub(INLINE_SLOTS);
-        KeptFields { fields, inline: Default::default(), more: std::iter::repeat_with(|| None).take(more).collect() }
+        let roles = 4 + fields.body.len();
+        let mut names = [""; INLINE_SLOTS];
+        let fits = roles <= INLINE_SLOTS;
+        if fits {
+            for (slot, name) in names.iter_mut().zip(fields.role_names()) {
+                *slot = name;
+            }
+        }
+        let distinct = fits && (1..roles).all(|role| names[..role].iter().all(|&other| !same_name(other, names[role])));
+        let more = roles.saturating_sub(INLINE_SLOTS);
+        KeptFields {
+            fields,
+            roles,
+            names,
+            distinct,
+            inline: Default::default(),
+            more: std::iter::repeat_with(|| None).take(more).collect(),
+        }
     }
 
     /// Keeps the named fields of a parsed object.
@@ -871,28 +902,49 @@ impl<'f> KeptFields<'f> {
         }
     }
 
-    /// The slot of a field name, or `None` for a field that is not kept.
+    /// The slot of a field name, or `None` for a field that is not kept: the position of its
+    /// first role in [`FieldNames::role_names`].
     fn slot_of(&self, name: &str) -> Option<usize> {
-        self.fields.role_names().position(|role| role == name)
+        if self.roles <= INLINE_SLOTS {
+            self.names[..self.roles].iter().position(|&role| same_name(role, name))
+        } else {
+            self.fields.role_names().position(|role| role == name)
+        }
     }
 
-    /// Takes a field out, as `Map::remove` does.
-    fn take(&mut self, name: &str) -> Option<FieldValue> {
-        let slot = self.slot_of(name)?;
+    /// The slot of a role, given as its position in [`FieldNames::role_names`].
+    fn slot_of_role(&self, role: usize) -> usize {
+        if self.distinct {
+            return role;
+        }
+        // A role's own name always finds a slot, at its own position or an earlier one.
+        self.fields.role_names().nth(role).and_then(|name| self.slot_of(name)).unwrap_or(role)
+    }
+
+    /// Takes a role's field out, as `Map::remove` does.
+    fn take(&mut self, role: usize) -> Option<FieldValue> {
+        let slot = self.slot_of_role(role);
         self.slot_mut(slot).take()
     }
 
-    fn is_present_and_not_null(&self, name: &str) -> bool {
-        self.slot_of(name).is_some_and(|slot| matches!(self.slot(slot), Some(value) if *value != FieldValue::Null))
+    fn is_present_and_not_null(&self, role: usize) -> bool {
+        matches!(self.slot(self.slot_of_role(role)), Some(value) if *value != FieldValue::Null)
     }
 
-    fn optional_string(&mut self, name: &str) -> Result<Option<String>, String> {
-        match self.take(name) {
+    fn optional_string(&mut self, role: usize, name: &str) -> Result<Option<String>, String> {
+        match self.take(role) {
             Some(FieldValue::Str(value)) => Ok(Some(value)),
             None | Some(FieldValue::Null) => Ok(None),
             Some(_) => Err(format!("field \"{name}\" is not a string")),
         }
     }
+}
+
+/// Whether two field names are equal, with the cheap tests (length, first byte) first: most
+/// keys of a line are compared with several role names that they are not.
+#[inline]
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 impl FieldNames {
@@ -908,31 +960,33 @@ impl FieldNames {
 /// Builds an article (without its source) from the kept fields of one JSON object.
 fn article_from_fields(mut kept: KeptFields<'_>, default_id: impl FnOnce() -> String) -> Result<Article, String> {
     let fields = kept.fields;
-    let id = match kept.take(&fields.id) {
+    // The roles' positions in `FieldNames::role_names`.
+    let (id_role, title_role, body_role, date_role, url_role) = (0, 1, 2, 2 + fields.body.len(), 3 + fields.body.len());
+    let id = match kept.take(id_role) {
         Some(FieldValue::Str(id)) if !id.trim().is_empty() => id,
         Some(FieldValue::Num(id)) => id,
         None | Some(FieldValue::Null) | Some(FieldValue::Str(_)) => default_id(),
         Some(FieldValue::Other) => return Err(format!("field \"{}\" is not a string or number", fields.id)),
     };
-    let title = kept.optional_string(&fields.title)?;
+    let title = kept.optional_string(title_role, &fields.title)?;
     // The first body candidate present and not null wins, even if it is not a string.
-    let body_field = fields.body.iter().find(|name| kept.is_present_and_not_null(name));
+    let body_field = (0..fields.body.len()).find(|&at| kept.is_present_and_not_null(body_role + at));
     let body = match body_field {
-        Some(name) => kept.optional_string(name)?,
+        Some(at) => kept.optional_string(body_role + at, &fields.body[at])?,
         None => None,
     };
     let (title, body) = match (title, body) {
         (None, None) => return Err(format!("record has no {} field", fields.body.join(" or "))),
         (title, body) => (title.unwrap_or_default(), body.unwrap_or_default()),
     };
-    let date = match kept.take(&fields.date) {
+    let date = match kept.take(date_role) {
         Some(FieldValue::Str(date)) => Some(date),
         // A numeric date (a Unix time, say) is passed through as written.
         Some(FieldValue::Num(date)) => Some(date),
         None | Some(FieldValue::Null) => None,
         Some(FieldValue::Other) => return Err(format!("field \"{}\" is not a string", fields.date)),
     };
-    let url = kept.optional_string(&fields.url)?;
+    let url = kept.optional_string(url_role, &fields.url)?;
     Ok(Article { id, source: String::new(), title, body, date, url })
 }
 
@@ -2224,6 +2278,8 @@ mod tests {
             names("id", "ti\"tle", &["a", "b", "c", "d", "e", "f", "body"], "date", "date"),
             names("제목", "title", &[], "url", "url"),
             names("id", "title", &["body", "body"], "title", "text"),
+            // A body candidate that loses to an earlier one is still read as the date.
+            names("id", "title", &["body", "text"], "text", "body"),
         ]
     }
 
@@ -2641,7 +2697,12 @@ mod tests {
     }
 
     fn mutation() -> impl Strategy<Value = Mutation> {
-        let byte = prop_oneof![prop::sample::select(b"{}[]\":,\\ 0-.eE1nultrfa\tu".to_vec()), any::<u8>()];
+        mutation_of(b"{}[]\":,\\ 0-.eE1nultrfa\tu")
+    }
+
+    /// A mutation whose bytes are JSON's own or `bytes`, or any byte.
+    fn mutation_of(bytes: &[u8]) -> impl Strategy<Value = Mutation> {
+        let byte = prop_oneof![prop::sample::select(bytes.to_vec()), any::<u8>()];
         prop_oneof![
             any::<prop::sample::Index>().prop_map(Mutation::Delete),
             (any::<prop::sample::Index>(), byte.clone()).prop_map(|(at, b)| Mutation::Insert(at, b)),
@@ -2651,7 +2712,11 @@ mod tests {
     }
 
     fn mutate(text: &str, mutations: &[Mutation]) -> String {
-        let mut bytes = text.as_bytes().to_vec();
+        String::from_utf8_lossy(&mutate_bytes(text.as_bytes(), mutations)).into_owned()
+    }
+
+    fn mutate_bytes(bytes: &[u8], mutations: &[Mutation]) -> Vec<u8> {
+        let mut bytes = bytes.to_vec();
         for mutation in mutations {
             match mutation {
                 Mutation::Delete(at) if !bytes.is_empty() => {
@@ -2666,7 +2731,112 @@ mod tests {
                 Mutation::Delete(_) | Mutation::Replace(..) => {}
             }
         }
-        String::from_utf8_lossy(&bytes).into_owned()
+        bytes
+    }
+
+    /// `Record::parse` of a line as it was before its NUL and UTF-8 checks were sped up, over
+    /// the reference parser: the oracle for lines given as bytes.
+    fn reference_parse_line(
+        source: &str,
+        line: u64,
+        bytes: &[u8],
+        offset: usize,
+        fields: &FieldNames,
+    ) -> Result<Article, InputError> {
+        let source = source.to_string();
+        if let Some(at) = bytes.iter().position(|&b| b == 0) {
+            let message = format!("line is binary (NUL byte at offset {})", at + offset);
+            return Err(InputError::new(source, Some(line), message));
+        }
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => reference_parse(source, line, &text, fields),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                match encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(e.as_bytes()) {
+                    Some(text) if text.chars().any(is_hangul) => reference_parse(source, line, &text, fields),
+                    _ => Err(InputError::new(
+                        source,
+                        Some(line),
+                        format!("invalid UTF-8 at byte offset {}", at + offset),
+                    )),
+                }
+            }
+        }
+    }
+
+    fn assert_line_same_as_reference(bytes: &[u8]) {
+        for fields in field_name_sets() {
+            let opts = ReadOptions { fields: fields.clone(), ..ReadOptions::default() };
+            for (source, line, offset) in [("news/batch.jsonl", 7, 0), ("-", 3, 3)] {
+                let expected = reference_parse_line(source, line, bytes, offset, &fields);
+                let record = Record::Line {
+                    source: source.to_string(),
+                    line,
+                    bytes: bytes.to_vec(),
+                    offset,
+                    format: LineFormat::Jsonl,
+                };
+                assert_eq!(record.parse(&opts), expected, "line {bytes:?} with {fields:?}");
+            }
+        }
+    }
+
+    /// A line as its UTF-8 bytes, or as EUC-KR (CP949) when it can be written so.
+    fn euc_kr(text: &str) -> Option<Vec<u8>> {
+        let (bytes, _, unmappable) = encoding_rs::EUC_KR.encode(text);
+        (!unmappable).then(|| bytes.into_owned())
+    }
+
+    #[test]
+    fn line_records_match_reference_on_bytes() {
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        for text in JSONL_EDGE_CASES {
+            let bytes = text.as_bytes();
+            lines.push(bytes.to_vec());
+            lines.extend(euc_kr(text));
+            // NULs, a stray continuation byte, a cut-off sequence and an overlong form at a few places.
+            for at in [0, bytes.len() / 2, bytes.len()] {
+                let bad: [&[u8]; 9] = [
+                    b"\0",
+                    b"\0 \0",
+                    b"\x80\0",
+                    b"\x80",
+                    b"\xED",
+                    b"\xEA\xB0",
+                    b"\xC0\xAF",
+                    b"\xED\xA0\x80",
+                    b"\xF4\x90\x80\x80",
+                ];
+                for bad in bad {
+                    let mut line = bytes.to_vec();
+                    line.splice(at..at, bad.iter().copied());
+                    lines.push(line);
+                }
+            }
+        }
+        // Legacy lines: Hangul in EUC-KR decodes, other bytes that happen to decode do not count.
+        lines.push(b"{\"title\": \"\xC7\xD1\xB1\xDB\", \"body\": \"\xBA\xBB\xB9\xAE\"}".to_vec());
+        lines.push(b"{\"body\": \"caf\xE9\"}".to_vec());
+        lines.push(b"{\"body\": \"\xC7\xD1\"}\xFF".to_vec());
+        for line in &lines {
+            assert_line_same_as_reference(line);
+        }
+        // The lines reach each way out: UTF-8, legacy, bad UTF-8, NUL.
+        let opts = ReadOptions::default();
+        let parse = |bytes: &[u8]| {
+            let record = Record::Line {
+                source: "a.jsonl".into(),
+                line: 1,
+                bytes: bytes.to_vec(),
+                offset: 0,
+                format: LineFormat::Jsonl,
+            };
+            record.parse(&opts)
+        };
+        assert_eq!(parse(r#"{"body": "본문"}"#.as_bytes()).unwrap().body, "본문");
+        assert_eq!(parse(&lines[lines.len() - 3]).unwrap().title, "한글");
+        assert_eq!(parse(&lines[lines.len() - 2]).unwrap_err().message, "invalid UTF-8 at byte offset 13");
+        assert_eq!(parse(b"{\"body\": \"\0\"}").unwrap_err().message, "line is binary (NUL byte at offset 10)");
     }
 
     /// Guards the property tests below against a generator that only makes broken lines.
@@ -2710,6 +2880,17 @@ mod tests {
             mutations in prop::collection::vec(mutation(), 1..5),
         ) {
             assert_same_as_reference(&mutate(&line, &mutations));
+        }
+
+        /// Whole line records, checked and decoded from bytes: UTF-8, EUC-KR, broken bytes, NULs.
+        #[test]
+        fn line_records_match_reference_on_mutated_bytes(
+            line in jsonl_line(),
+            legacy in any::<bool>(),
+            mutations in prop::collection::vec(mutation_of(b"{}[]\":,\\ 0-.\0\0\x80\xC7\xED\xFF"), 0..4),
+        ) {
+            let bytes = if legacy { euc_kr(&line).unwrap_or_else(|| line.clone().into_bytes()) } else { line.into_bytes() };
+            assert_line_same_as_reference(&mutate_bytes(&bytes, &mutations));
         }
     }
 }

@@ -5,7 +5,7 @@
 //! The scan reports *all* overlapping candidates: validation may reject the longest one,
 //! and a shorter valid candidate must still be there to take its place.
 
-use crate::dictionary::Entity;
+use crate::dictionary::{Entity, Packer, Unpacker};
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{normalize_keep_case, normalize_key, script, Script};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
@@ -71,13 +71,12 @@ pub struct Matcher {
     surfaces: Vec<Surface>,
 }
 
-/// The serialized tables of a [`Matcher`] (the automaton follows them).
-#[derive(Serialize, Deserialize)]
-struct Tables {
-    starts: Vec<u32>,
-    targets: Vec<u32>,
-    surfaces: Vec<Surface>,
-}
+/// The first bytes of [`Matcher::to_bytes`]: its layout and version.
+const TABLES_TAG: &[u8; 4] = b"HMT2";
+
+/// Words per surface form in [`Matcher::to_bytes`]: owner kind and flags, owner index, text,
+/// exact key.
+const SURFACE_WORDS: usize = 4;
 
 /// Beyond this many optional gaps only the fully spaced and fully joined forms are compiled.
 const MAX_GAPS: usize = 4;
@@ -195,13 +194,27 @@ impl Matcher {
         Ok(Matcher { automaton, starts, targets, surfaces })
     }
 
-    /// Serializes the automaton and its tables (see [`Matcher::from_bytes`]).
+    /// Serializes the automaton and its tables (see [`Matcher::from_bytes`]): a tag, the
+    /// tables packed as words and a string table, then the automaton.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let tables =
-            Tables { starts: self.starts.clone(), targets: self.targets.clone(), surfaces: self.surfaces.clone() };
-        let mut out = postcard::to_allocvec(&tables).unwrap_or_default();
-        let len = (out.len() as u64).to_le_bytes();
-        out.splice(0..0, len);
+        let mut p = Packer::default();
+        p.u32s(&self.starts);
+        p.u32s(&self.targets);
+        p.count(self.surfaces.len());
+        for s in &self.surfaces {
+            let (kind, index) = match s.owner {
+                Owner::Alias(i) => (0, i),
+                Owner::Exclude(i) => (1, i),
+                Owner::Require(i) => (2, i),
+                Owner::Term(i) => (3, i),
+            };
+            p.word(kind | u32::from(s.guarded) << 2 | u32::from(s.prefix) << 3);
+            p.word(index);
+            p.str(&s.text);
+            p.opt_str(s.exact_key.as_deref());
+        }
+        let mut out = TABLES_TAG.to_vec();
+        p.finish(&mut out);
         out.extend(self.automaton.serialize());
         out
     }
@@ -209,23 +222,22 @@ impl Matcher {
     /// Reads what [`Matcher::to_bytes`] wrote; checks everything, trusts nothing.
     pub fn from_bytes(bytes: &[u8]) -> Result<Matcher> {
         let bad = |what: &str| Error::new(ErrorKind::Config, format!("compiled dictionary is damaged ({what})"));
-        let len = bytes.get(..8).ok_or_else(|| bad("too short"))?;
-        let len = u64::from_le_bytes(len.try_into().map_err(|_| bad("length"))?) as usize;
-        let tables_bytes = bytes.get(8..8usize.saturating_add(len)).ok_or_else(|| bad("tables"))?;
-        let tables: Tables = postcard::from_bytes(tables_bytes).map_err(|_| bad("tables"))?;
+        let tables = bytes.strip_prefix(TABLES_TAG).ok_or_else(|| bad("not a matcher of this version"))?;
+        let (mut u, automaton) = Unpacker::new(tables).ok_or_else(|| bad("tables"))?;
+        let (starts, targets, surfaces) = read_tables(&mut u).ok_or_else(|| bad("tables"))?;
         let (automaton, rest) =
-            CharwiseDoubleArrayAhoCorasick::<u32>::deserialize(&bytes[8 + len..]).map_err(|_| bad("automaton"))?;
-        let patterns = tables.starts.len().checked_sub(1).ok_or_else(|| bad("tables"))?;
+            CharwiseDoubleArrayAhoCorasick::<u32>::deserialize(automaton).map_err(|_| bad("automaton"))?;
+        let patterns = starts.len().checked_sub(1).ok_or_else(|| bad("tables"))?;
         let consistent = rest.is_empty()
-            && tables.starts.windows(2).all(|w| w[0] <= w[1])
-            && tables.starts.last().is_some_and(|&n| n as usize == tables.targets.len())
-            && tables.targets.iter().all(|&t| (t as usize) < tables.surfaces.len())
+            && starts.windows(2).all(|w| w[0] <= w[1])
+            && starts.last().is_some_and(|&n| n as usize == targets.len())
+            && targets.iter().all(|&t| (t as usize) < surfaces.len())
             && automaton.num_states() > 0
             && patterns > 0;
         if !consistent {
             return Err(bad("inconsistent tables"));
         }
-        Ok(Matcher { automaton, starts: tables.starts, targets: tables.targets, surfaces: tables.surfaces })
+        Ok(Matcher { automaton, starts, targets, surfaces })
     }
 
     /// Every surface form.
@@ -257,6 +269,35 @@ impl Matcher {
     pub fn memory_usage(&self) -> usize {
         self.automaton.heap_bytes()
     }
+}
+
+/// The tables [`Matcher::to_bytes`] packs, all of them (`None` if damaged).
+fn read_tables(u: &mut Unpacker<'_>) -> Option<(Vec<u32>, Vec<u32>, Vec<Surface>)> {
+    let starts = u.u32s()?;
+    let targets = u.u32s()?;
+    let n = u.count(SURFACE_WORDS)?;
+    let mut surfaces = Vec::with_capacity(n);
+    for _ in 0..n {
+        let flags = u.word()?;
+        let index = u.word()?;
+        let owner = match flags & 3 {
+            0 => Owner::Alias(index),
+            1 => Owner::Exclude(index),
+            2 => Owner::Require(index),
+            _ => Owner::Term(index),
+        };
+        if flags >> 4 != 0 {
+            return None;
+        }
+        surfaces.push(Surface {
+            owner,
+            text: u.string()?,
+            exact_key: u.opt_str()?.map(str::to_owned),
+            guarded: flags & 4 != 0,
+            prefix: flags & 8 != 0,
+        });
+    }
+    u.is_done().then_some((starts, targets, surfaces))
 }
 
 /// The spacing variants of a normalized form: each space it contains and each place where

@@ -226,37 +226,56 @@ pub fn is_common_word(kodic: &KoDic, alias: &str) -> bool {
 /// The first bytes of a compiled dictionary file.
 const COMPILED_MAGIC: &[u8] = b"hantag compiled dictionary\n";
 
-/// What a compiled dictionary holds besides the automaton.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Compiled {
-    version: String,
-    dictionary: Dictionary,
-}
+/// The version and layout a compiled dictionary must have; a file with another is refused
+/// with "compile it again". It is stored as a one-byte length and the text, where files of
+/// the first layout (postcard) hold their version string, so those are refused too.
+const COMPILED_LABEL: &str = concat!(env!("CARGO_PKG_VERSION"), " (file format 2)");
+
+// The label's length is stored in one byte that postcard would read as a whole length.
+const _: () = assert!(COMPILED_LABEL.len() < 128);
 
 impl TaggerBuilder {
     /// Loads a dictionary compiled by [`Tagger::compiled_bytes`] (`hantag compile`), with this
     /// builder's morphology; its common-word guards are those it was compiled with.
+    ///
+    /// The layout, after the magic line: a `u64` length of the dictionary head, then the
+    /// head — the version label, a `u64` checksum of every byte after it, the packed
+    /// dictionary — then [`Matcher::to_bytes`]. Anything damaged or foreign is an error.
     pub fn load_compiled(&self, bytes: &[u8]) -> Result<Tagger> {
         let rest = bytes.strip_prefix(COMPILED_MAGIC).ok_or_else(|| {
             crate::Error::new(crate::ErrorKind::Config, "not a compiled hantag dictionary (made by `hantag compile`)")
         })?;
         let bad = || crate::Error::new(crate::ErrorKind::Config, "compiled dictionary is damaged");
-        let len = u64::from_le_bytes(rest.get(..8).ok_or_else(bad)?.try_into().map_err(|_| bad())?) as usize;
-        let head = rest.get(8..8usize.saturating_add(len)).ok_or_else(bad)?;
-        let compiled: Compiled = postcard::from_bytes(head).map_err(|_| bad())?;
-        if compiled.version != env!("CARGO_PKG_VERSION") {
-            return Err(crate::Error::new(
-                crate::ErrorKind::Config,
-                format!(
-                    "compiled by hantag {}, this is hantag {}: compile it again",
-                    compiled.version,
-                    env!("CARGO_PKG_VERSION")
+        let (len, rest) = rest.split_first_chunk::<8>().ok_or_else(bad)?;
+        let len = usize::try_from(u64::from_le_bytes(*len)).map_err(|_| bad())?;
+        let head = rest.get(..len).ok_or_else(bad)?;
+        let matcher = &rest[len..];
+        let (&label_len, head) = head.split_first().ok_or_else(bad)?;
+        let label = head.get(..usize::from(label_len)).ok_or_else(bad)?;
+        if label != COMPILED_LABEL.as_bytes() {
+            return Err(match std::str::from_utf8(label) {
+                Ok(label) if label_len < 128 && !label.chars().any(char::is_control) => crate::Error::new(
+                    crate::ErrorKind::Config,
+                    format!("compiled by hantag {label}, this is hantag {COMPILED_LABEL}: compile it again"),
                 ),
-            ));
+                _ => bad(),
+            });
         }
-        let matcher = Matcher::from_bytes(&rest[8 + len..])?;
-        let dictionary = compiled.dictionary;
-        let topics = TopicSet::compile(dictionary.topics(), dictionary.entities())?;
+        let (sum, dictionary) = head[label.len()..].split_first_chunk::<8>().ok_or_else(bad)?;
+        // The sum covers the packed dictionary and the matcher, which end the file.
+        if u64::from_le_bytes(*sum) != checksum(&bytes[bytes.len() - dictionary.len() - matcher.len()..]) {
+            return Err(bad());
+        }
+        // The two halves are independent: on a pool of more than one thread they load at once.
+        let (dictionary, matcher) = rayon::join(
+            || {
+                let dictionary = Dictionary::from_packed(dictionary).ok_or_else(bad)?;
+                let topics = TopicSet::compile(dictionary.topics(), dictionary.entities())?;
+                Ok::<_, crate::Error>((dictionary, topics))
+            },
+            || Matcher::from_bytes(matcher),
+        );
+        let ((dictionary, topics), matcher) = (dictionary?, matcher?);
         let entity_count = dictionary.entities().len();
         let owners_ok = matcher.surfaces().iter().all(|s| match s.owner {
             Owner::Alias(e) | Owner::Exclude(e) | Owner::Require(e) => (e as usize) < entity_count,
@@ -294,17 +313,50 @@ pub fn is_compiled(bytes: &[u8]) -> bool {
     bytes.starts_with(COMPILED_MAGIC)
 }
 
+/// The checksum of a compiled dictionary: Fletcher's sums over 64-bit words in four lanes
+/// (the length mixed in). It catches any damage confined to one word and almost surely any
+/// other, also inside a string or the automaton, which no structure check could; a pass
+/// over the file costs a fraction of an instruction per byte.
+pub(crate) fn checksum(bytes: &[u8]) -> u64 {
+    fn add(sums: &mut [[u64; 4]; 2], block: &[u8; 32]) {
+        for (lane, word) in block.chunks_exact(8).enumerate() {
+            let word = u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
+            sums[0][lane] = sums[0][lane].wrapping_add(word);
+            sums[1][lane] = sums[1][lane].wrapping_add(sums[0][lane]);
+        }
+    }
+    let mut sums = [[0u64; 4]; 2];
+    let (blocks, tail) = bytes.as_chunks::<32>();
+    for block in blocks {
+        add(&mut sums, block);
+    }
+    let mut last = [0u8; 32];
+    last[..tail.len()].copy_from_slice(tail);
+    add(&mut sums, &last);
+    let mut h = bytes.len() as u64;
+    for sum in sums.iter().flatten() {
+        h = (h ^ sum).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    }
+    h
+}
+
 impl Tagger {
     /// The compiled dictionary as bytes, for [`TaggerBuilder::load_compiled`]: loading it
     /// skips parsing, normalizing, guard look-ups and the automaton build.
     pub fn compiled_bytes(&self) -> Vec<u8> {
-        let compiled =
-            Compiled { version: env!("CARGO_PKG_VERSION").to_string(), dictionary: self.inner.dictionary.clone() };
-        let head = postcard::to_allocvec(&compiled).unwrap_or_default();
         let mut out = COMPILED_MAGIC.to_vec();
-        out.extend((head.len() as u64).to_le_bytes());
-        out.extend(head);
+        out.extend([0; 8]);
+        let head = out.len();
+        out.push(COMPILED_LABEL.len() as u8);
+        out.extend(COMPILED_LABEL.as_bytes());
+        let sum = out.len();
+        out.extend([0; 8]);
+        self.inner.dictionary.to_packed(&mut out);
+        let len = (out.len() - head) as u64;
+        out[head - 8..head].copy_from_slice(&len.to_le_bytes());
         out.extend(self.inner.matcher.to_bytes());
+        let checksum = checksum(&out[sum + 8..]);
+        out[sum..sum + 8].copy_from_slice(&checksum.to_le_bytes());
         out
     }
 
