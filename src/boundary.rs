@@ -8,7 +8,7 @@
 
 use crate::morph::{Morpheme, Pos};
 use crate::normalize::{script, Script};
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -205,9 +205,16 @@ const SAFE_PARTICLES: &[&str] = &[
 /// suffixes (-적, -성, -화) that make a new word.
 const NOUN_SUFFIXES: &[&str] = &["들", "측", "님", "씨", "등", "쪽"];
 
-fn rest_set(safe: bool) -> &'static HashSet<String> {
-    static ALL: OnceLock<HashSet<String>> = OnceLock::new();
-    static SAFE: OnceLock<HashSet<String>> = OnceLock::new();
+/// A set of particle rests and the byte length of its longest member: most rests that reach
+/// the look-up are the tails of long words, refused by their length alone.
+struct RestSet {
+    set: HashSet<String>,
+    longest: usize,
+}
+
+fn rest_set(safe: bool) -> &'static RestSet {
+    static ALL: OnceLock<RestSet> = OnceLock::new();
+    static SAFE: OnceLock<RestSet> = OnceLock::new();
     let build = |particles: &[&str]| {
         let mut set: HashSet<String> = particles.iter().map(|p| p.to_string()).collect();
         // Two stacked particles (에서조차, 과도, 로만은 …).
@@ -222,7 +229,8 @@ fn rest_set(safe: bool) -> &'static HashSet<String> {
                 set.insert(format!("{suffix}{p}"));
             }
         }
-        set
+        let longest = set.iter().map(String::len).max().unwrap_or(0);
+        RestSet { set, longest }
     };
     if safe {
         SAFE.get_or_init(|| build(SAFE_PARTICLES))
@@ -234,7 +242,20 @@ fn rest_set(safe: bool) -> &'static HashSet<String> {
 /// Whether `rest` (the Hangul that follows a name in its word) is particles, copula or a noun
 /// suffix by the lists; `safe` asks for the unambiguous list only.
 pub fn is_particle_rest(rest: &str, safe: bool) -> bool {
-    rest_set(safe).contains(rest)
+    let rests = rest_set(safe);
+    rest.len() <= rests.longest && rests.set.contains(rest)
+}
+
+/// Whether a Hangul syllable (U+AC00..=U+D7A3) starts at byte `i` of valid UTF-8.
+#[inline]
+fn is_syllable_at(bytes: &[u8], i: usize) -> bool {
+    match bytes.get(i..i + 3) {
+        Some(&[lead @ 0xEA..=0xED, b1, b2]) => {
+            let c = (u32::from(lead & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+            (0xAC00..=0xD7A3).contains(&c)
+        }
+        _ => false,
+    }
 }
 
 /// How the left edge of a candidate sits in its text.
@@ -261,6 +282,20 @@ pub enum Right {
 
 /// The left edge of the span starting at byte `start` of `text`.
 pub fn left_edge(text: &str, start: usize) -> Left {
+    // Fast path: a syllable after a syllable, the most common case by far.
+    if start >= 3 && is_syllable_at(text.as_bytes(), start) && is_syllable_at(text.as_bytes(), start - 3) {
+        return Left::MidWord;
+    }
+    let bytes = text.as_bytes();
+    // After an ASCII character that is not a letter or digit (a space, most often).
+    if start > 0 && start < bytes.len() && bytes[start - 1] < 0x80 && !bytes[start - 1].is_ascii_alphanumeric() {
+        return Left::Ok;
+    }
+    left_edge_general(text, start)
+}
+
+/// [`left_edge`] without its fast path: the reference it is tested against.
+fn left_edge_general(text: &str, start: usize) -> Left {
     let Some(first) = text[start..].chars().next() else { return Left::Reject };
     let Some(prev) = text[..start].chars().next_back() else { return Left::Ok };
     match (script(first), script(prev)) {
@@ -274,6 +309,25 @@ pub fn left_edge(text: &str, start: usize) -> Left {
 
 /// The right edge of the span ending at byte `end` of `text`.
 pub fn right_edge(text: &str, end: usize) -> Right {
+    let bytes = text.as_bytes();
+    if end >= 3 && is_syllable_at(bytes, end - 3) && is_syllable_at(bytes, end) {
+        // Fast path over the syllables that follow; any other Hangul after them as below.
+        let mut to = end;
+        while is_syllable_at(bytes, to) {
+            to += 3;
+        }
+        let more: usize = text[to..].chars().take_while(|&c| script(c) == Script::Hangul).map(char::len_utf8).sum();
+        return Right::Rest(end..to + more);
+    }
+    // Before an ASCII character that is not a letter or digit (a space, most often).
+    if end > 0 && end < bytes.len() && bytes[end] < 0x80 && !bytes[end].is_ascii_alphanumeric() {
+        return Right::Ok;
+    }
+    right_edge_general(text, end)
+}
+
+/// [`right_edge`] without its fast path: the reference it is tested against.
+fn right_edge_general(text: &str, end: usize) -> Right {
     let Some(last) = text[..end].chars().next_back() else { return Right::Reject };
     let Some(next) = text[end..].chars().next() else { return Right::Ok };
     match (script(last), script(next)) {
@@ -367,6 +421,24 @@ pub fn read_span(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The byte-level fast paths answer as the character-level rules, at every boundary,
+        /// next to syllables, jamo, other Hangul blocks, the 3-byte neighbours of the syllable
+        /// block (Yi, U+D7B0..) and Latin.
+        #[test]
+        fn edge_fast_paths_agree(pieces in prop::collection::vec(prop::sample::select(vec![
+            "가", "힣", "국", "ㄱ", "\u{1100}", "\u{11A8}", "\u{A000}", "\u{A960}", "\u{ABFF}",
+            "\u{D7A4}", "\u{D7B0}", "\u{D7FB}", "\u{E000}", "a", "1", " ", ".", "中", "é",
+        ]), 0..12)) {
+            let text: String = pieces.concat();
+            for i in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                prop_assert_eq!(left_edge(&text, i), left_edge_general(&text, i), "left at {} of {:?}", i, text);
+                prop_assert_eq!(right_edge(&text, i), right_edge_general(&text, i), "right at {} of {:?}", i, text);
+            }
+        }
+    }
 
     #[test]
     fn edges() {

@@ -283,7 +283,9 @@ fn fast_run(bytes: &[u8], start: usize) -> usize {
         }
         let len = match b {
             b'!'..=b'~' => 1,
-            0xEA..=0xED if i + 2 < bytes.len() => {
+            // U+B000..=U+CFFF: syllables only, whatever the other two bytes.
+            0xEB | 0xEC if i + 2 < bytes.len() => 3,
+            0xEA | 0xED if i + 2 < bytes.len() => {
                 let c = (u32::from(b & 0x0F) << 12)
                     | (u32::from(bytes[i + 1] & 0x3F) << 6)
                     | u32::from(bytes[i + 2] & 0x3F);
@@ -467,6 +469,18 @@ mod tests {
             "“",
             "\u{d7b0}",
             "\u{a960}",
+            "\u{a000}",
+            "\u{a640}",
+            "\u{a66f}",
+            "\u{abff}",
+            "\u{ac00}",
+            "\u{afff}",
+            "\u{b000}",
+            "\u{cfff}",
+            "\u{d000}",
+            "\u{d7a3}",
+            "\u{d7a4}",
+            "中",
             "ﷺ",
             "é",
         ]);

@@ -61,7 +61,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::matcher::TermSpec;
 use crate::normalize::{normalize_key, script, Script};
 use crate::tagger::{Field, Mention};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 
 /// A validated occurrence of a query term in an article.
@@ -176,8 +176,12 @@ impl TopicSet {
     /// `topics.toml:LINE: …` for a parent or keyword problem.
     pub fn compile(defs: &[TopicDef], entities: &[Entity]) -> Result<TopicSet> {
         let mut set = TopicSet { entity_kind: vec![NO_KIND; entities.len()], ..TopicSet::default() };
-        let entity_ids: HashMap<&str, u32> =
-            entities.iter().enumerate().map(|(i, e)| (e.id.0.as_str(), i as u32)).collect();
+        // Only topics look entities up by id: a gazetteer without topics skips the map.
+        let entity_ids: HashMap<&str, u32> = if defs.is_empty() {
+            HashMap::default()
+        } else {
+            entities.iter().enumerate().map(|(i, e)| (e.id.0.as_str(), i as u32)).collect()
+        };
         let topic_ids: HashMap<&TopicId, u32> = defs.iter().enumerate().map(|(i, t)| (&t.id, i as u32)).collect();
         let mut interner = Interner::default();
         for def in defs {
