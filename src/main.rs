@@ -21,7 +21,61 @@ mod cmd;
 
 #[cfg(feature = "fast-alloc")]
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: alloc::Mi = alloc::Mi;
+
+/// mimalloc as the global allocator. `mimalloc::MiMalloc` sends every request through
+/// mimalloc's aligned entry points, which check the alignment they are given at each call;
+/// most of ours are strings and vectors of bytes or words, which `mi_malloc` aligns anyway
+/// (every mimalloc block is aligned to the word size), so those take the plain calls.
+#[cfg(feature = "fast-alloc")]
+mod alloc {
+    use libmimalloc_sys as mi;
+    use std::alloc::{GlobalAlloc, Layout};
+    use std::ffi::c_void;
+
+    /// The alignment every mimalloc block has.
+    const WORD: usize = std::mem::size_of::<usize>();
+
+    pub struct Mi;
+
+    // SAFETY: each call passes the layout's size and, unless the alignment is at most the
+    // word size that every mimalloc block has, its alignment to mimalloc; pointers given back
+    // are freed and reallocated by the same allocator (`mi_free` and `mi_realloc` accept
+    // blocks from either family).
+    unsafe impl GlobalAlloc for Mi {
+        #[inline]
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            if layout.align() <= WORD {
+                mi::mi_malloc(layout.size()).cast()
+            } else {
+                mi::mi_malloc_aligned(layout.size(), layout.align()).cast()
+            }
+        }
+
+        #[inline]
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            if layout.align() <= WORD {
+                mi::mi_zalloc(layout.size()).cast()
+            } else {
+                mi::mi_zalloc_aligned(layout.size(), layout.align()).cast()
+            }
+        }
+
+        #[inline]
+        unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
+            mi::mi_free(ptr.cast::<c_void>());
+        }
+
+        #[inline]
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            if layout.align() <= WORD {
+                mi::mi_realloc(ptr.cast::<c_void>(), new_size).cast()
+            } else {
+                mi::mi_realloc_aligned(ptr.cast::<c_void>(), new_size, layout.align()).cast()
+            }
+        }
+    }
+}
 
 use std::process::ExitCode;
 
