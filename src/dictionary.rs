@@ -7,7 +7,6 @@
 //! `hantag check` prints.
 
 use crate::error::{Error, Result};
-use crate::normalize::normalize_key;
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -499,7 +498,7 @@ fn shared_alias_warnings(entities: &[Entity], mut warnings: Vec<Warning>) -> Vec
 
 /// The comparison key of an alias: normalized, with every space removed.
 pub fn compact_key(alias: &str) -> String {
-    normalize_key(alias).chars().filter(|&c| c != ' ').collect()
+    crate::normalize::with_scratch(alias, true, |key| key.split(' ').collect())
 }
 
 fn is_type_word(s: &str) -> bool {

@@ -131,14 +131,33 @@ pub fn normalize(original: &str) -> Normalized {
 
 /// Normalizes a short string to its comparison key without keeping an offset map.
 pub fn normalize_key(s: &str) -> String {
-    normalize(s).text
+    with_scratch(s, true, |text| text.to_string())
 }
 
 /// Normalizes without case folding, for exact-case comparisons.
 pub fn normalize_keep_case(s: &str) -> String {
-    let mut n = Normalized::default();
-    n.refill(s, false);
-    n.text
+    with_scratch(s, false, |text| text.to_string())
+}
+
+/// Normalizes `s` into a per-thread buffer and hands the text to `f`: keys are made by the
+/// hundred thousand when a dictionary loads, and a fresh offset map and text each time cost
+/// more than the normalization of a short alias.
+pub(crate) fn with_scratch<T>(s: &str, fold_case: bool, f: impl FnOnce(&str) -> T) -> T {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Normalized> = std::cell::RefCell::default();
+    }
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut n) => {
+            n.refill(s, fold_case);
+            f(&n.text)
+        }
+        // Only if `f` itself normalizes: a buffer of its own then.
+        Err(_) => {
+            let mut n = Normalized::default();
+            n.refill(s, fold_case);
+            f(&n.text)
+        }
+    })
 }
 
 /// Characters removed from text: zero-width spaces and joiners, BOM, bidi controls, soft hyphen.
