@@ -7,7 +7,7 @@
 //! 기업들). Morphology decides what the particle lists cannot (인도하고 vs 인도한).
 
 use crate::morph::{Morpheme, Pos};
-use crate::normalize::{script, Script};
+use crate::normalize::{is_syllable_at, script, Script};
 use rustc_hash::FxHashSet as HashSet;
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -244,18 +244,6 @@ fn rest_set(safe: bool) -> &'static RestSet {
 pub fn is_particle_rest(rest: &str, safe: bool) -> bool {
     let rests = rest_set(safe);
     rest.len() <= rests.longest && rests.set.contains(rest)
-}
-
-/// Whether a Hangul syllable (U+AC00..=U+D7A3) starts at byte `i` of valid UTF-8.
-#[inline]
-fn is_syllable_at(bytes: &[u8], i: usize) -> bool {
-    match bytes.get(i..i + 3) {
-        Some(&[lead @ 0xEA..=0xED, b1, b2]) => {
-            let c = (u32::from(lead & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
-            (0xAC00..=0xD7A3).contains(&c)
-        }
-        _ => false,
-    }
 }
 
 /// How the left edge of a candidate sits in its text.

@@ -1088,6 +1088,7 @@ mod tests {
         );
         let (a, b) = (tagger.tag(&article).unwrap(), loaded.tag(&article).unwrap());
         assert_eq!(a.mentions(), b.mentions());
+        assert!(!a.mentions().is_empty());
         assert_eq!(format!("{:?}", a.topics()), format!("{:?}", b.topics()));
         assert_eq!(loaded.guarded_aliases(), tagger.guarded_aliases());
     }
@@ -1123,67 +1124,5 @@ mod tests {
             damaged[i] ^= 0xa5;
             let _ = crate::matcher::Matcher::from_bytes(&damaged);
         }
-    }
-
-    #[test]
-    fn damaged_compiled_files_are_errors() {
-        let d = Dictionary::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dict")).unwrap();
-        let bytes = crate::Tagger::new(d).unwrap().compiled_bytes();
-        let load = |b: &[u8]| crate::Tagger::builder().morphology(crate::Morphology::Off).load_compiled(b);
-        let step = (bytes.len() / 400).max(1);
-        // Cut anywhere, or any byte changed: an error (the checksum sees what no structure
-        // check could), never a panic.
-        for cut in (0..bytes.len()).step_by(step).chain(0..64) {
-            assert!(load(&bytes[..cut]).is_err(), "cut at {cut}");
-        }
-        for i in (0..bytes.len()).step_by(step).chain(0..64).chain(bytes.len() - 64..bytes.len()) {
-            let mut damaged = bytes.clone();
-            damaged[i] ^= 0x10;
-            assert!(load(&damaged).is_err(), "byte {i} changed");
-        }
-        // Damage with the checksum made to fit, as a crafted file would be: the structure
-        // checks refuse it or it loads, but it never panics.
-        let magic = b"hantag compiled dictionary\n".len();
-        let sum_at = magic + 8 + 1 + bytes[magic + 8] as usize;
-        for i in (sum_at + 8..bytes.len()).step_by(step / 2 + 1).chain(sum_at + 8..sum_at + 300) {
-            for delta in [1u8, 0x80] {
-                let mut damaged = bytes.clone();
-                damaged[i] = damaged[i].wrapping_add(delta);
-                let sum = crate::tagger::checksum(&damaged[sum_at + 8..]);
-                damaged[sum_at..sum_at + 8].copy_from_slice(&sum.to_le_bytes());
-                let _ = load(&damaged);
-            }
-        }
-    }
-
-    #[test]
-    fn old_and_foreign_files_are_refused() {
-        let load = |b: &[u8]| {
-            crate::Tagger::builder().morphology(crate::Morphology::Off).load_compiled(b).unwrap_err().to_string()
-        };
-        let magic: &[u8] = b"hantag compiled dictionary\n";
-        // The first layout: a length, then postcard's version string and dictionary.
-        let mut old = magic.to_vec();
-        let head = [&[5u8][..], b"0.1.0", &[0, 0, 0]].concat();
-        old.extend((head.len() as u64).to_le_bytes());
-        old.extend(&head);
-        old.extend([0u8; 40]);
-        let msg = load(&old);
-        assert!(msg.contains("compile it again") && msg.contains("compiled by hantag 0.1.0,"), "{msg}");
-        // A later version of this layout.
-        let d = Dictionary::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dict")).unwrap();
-        let mut other = crate::Tagger::new(d).unwrap().compiled_bytes();
-        let label_at = magic.len() + 8 + 1;
-        other[label_at] = b'9';
-        assert!(load(&other).contains("compile it again"), "{}", load(&other));
-        // A label that is not text is damage.
-        other[label_at] = 0xff;
-        assert!(load(&other).contains("damaged"));
-        other[label_at - 1] = 0xf0;
-        assert!(load(&other).contains("damaged"));
-        // Not a compiled dictionary at all.
-        assert!(load(b"id,type,name\n").contains("not a compiled hantag dictionary"));
-        assert!(load(b"").contains("not a compiled hantag dictionary"));
-        assert!(load(magic).contains("damaged"));
     }
 }

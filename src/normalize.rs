@@ -139,24 +139,16 @@ pub fn normalize_keep_case(s: &str) -> String {
     with_scratch(s, false, |text| text.to_string())
 }
 
-/// Normalizes `s` into a per-thread buffer and hands the text to `f`: keys are made by the
-/// hundred thousand when a dictionary loads, and a fresh offset map and text each time cost
-/// more than the normalization of a short alias.
+/// Normalizes `s` into a per-thread buffer and hands the text to `f` (which must not
+/// normalize in turn): keys are made by the hundred thousand when a dictionary loads, and a
+/// fresh offset map and text each time cost more than the normalization of a short alias.
 pub(crate) fn with_scratch<T>(s: &str, fold_case: bool, f: impl FnOnce(&str) -> T) -> T {
     thread_local! {
         static SCRATCH: std::cell::RefCell<Normalized> = std::cell::RefCell::default();
     }
-    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
-        Ok(mut n) => {
-            n.refill(s, fold_case);
-            f(&n.text)
-        }
-        // Only if `f` itself normalizes: a buffer of its own then.
-        Err(_) => {
-            let mut n = Normalized::default();
-            n.refill(s, fold_case);
-            f(&n.text)
-        }
+    SCRATCH.with_borrow_mut(|n| {
+        n.refill(s, fold_case);
+        f(&n.text)
     })
 }
 
@@ -302,17 +294,7 @@ fn fast_run(bytes: &[u8], start: usize) -> usize {
         }
         let len = match b {
             b'!'..=b'~' => 1,
-            // U+B000..=U+CFFF: syllables only, whatever the other two bytes.
-            0xEB | 0xEC if i + 2 < bytes.len() => 3,
-            0xEA | 0xED if i + 2 < bytes.len() => {
-                let c = (u32::from(b & 0x0F) << 12)
-                    | (u32::from(bytes[i + 1] & 0x3F) << 6)
-                    | u32::from(bytes[i + 2] & 0x3F);
-                if !(0xAC00..=0xD7A3).contains(&c) {
-                    return if i > end { end } else { before_last };
-                }
-                3
-            }
+            _ if is_syllable_at(bytes, i) => 3,
             // Other ASCII (controls, a second space) never joins what precedes it; any other
             // character might (a combining mark, a jamo), so the last one is left to it.
             _ if b < 0x80 => return end,
@@ -412,6 +394,21 @@ fn normalize_into(original: &str, fold_case: bool, out: &mut Normalized, fast: b
     // A trailing whitespace run is dropped: normalized text never ends with a space.
     if out.text.ends_with(' ') {
         out.pop_space();
+    }
+}
+
+/// Whether a Hangul syllable (U+AC00..=U+D7A3) starts at byte `i` of valid UTF-8: the
+/// byte-level test of the fast paths, where most characters of a Korean text are syllables.
+#[inline]
+pub(crate) fn is_syllable_at(bytes: &[u8], i: usize) -> bool {
+    match bytes.get(i..i + 3) {
+        // U+B000..=U+CFFF: syllables only, whatever the other two bytes.
+        Some(&[0xEB | 0xEC, _, _]) => true,
+        Some(&[lead @ (0xEA | 0xED), b1, b2]) => {
+            let c = (u32::from(lead & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+            (0xAC00..=0xD7A3).contains(&c)
+        }
+        _ => false,
     }
 }
 

@@ -317,7 +317,7 @@ pub fn is_compiled(bytes: &[u8]) -> bool {
 /// (the length mixed in). It catches any damage confined to one word and almost surely any
 /// other, also inside a string or the automaton, which no structure check could; a pass
 /// over the file costs a fraction of an instruction per byte.
-pub(crate) fn checksum(bytes: &[u8]) -> u64 {
+fn checksum(bytes: &[u8]) -> u64 {
     fn add(sums: &mut [[u64; 4]; 2], block: &[u8; 32]) {
         for (lane, word) in block.chunks_exact(8).enumerate() {
             let word = u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
@@ -713,25 +713,63 @@ mod tests {
     use super::*;
 
     #[test]
-    fn compiled_dictionary_round_trip() {
-        let dict = Dictionary::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dict")).unwrap();
-        let tagger = Tagger::new(dict).unwrap();
-        let bytes = tagger.compiled_bytes();
-        let loaded = Tagger::builder().load_compiled(&bytes).unwrap();
-        let article = Article::new("a", "ＬＧ전자 발표", "네이버클라우드는 인도하고 있다. 인도는 MS와 사진을 찍었다.");
-        let (a, b) = (tagger.tag(&article).unwrap(), loaded.tag(&article).unwrap());
-        assert_eq!(a.mentions(), b.mentions());
-        assert!(!a.mentions().is_empty());
-        assert_eq!(loaded.guarded_aliases(), tagger.guarded_aliases());
-        // Damaged or foreign bytes are errors, never panics.
-        for cut in [0, 10, bytes.len() / 2, bytes.len() - 1] {
-            assert!(Tagger::builder().load_compiled(&bytes[..cut]).is_err(), "cut at {cut}");
+    fn damaged_compiled_files_are_errors() {
+        let d = Dictionary::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dict")).unwrap();
+        let bytes = Tagger::new(d).unwrap().compiled_bytes();
+        let load = |b: &[u8]| Tagger::builder().morphology(Morphology::Off).load_compiled(b);
+        let step = (bytes.len() / 400).max(1);
+        // Cut anywhere, or any byte changed: an error (the checksum sees what no structure
+        // check could), never a panic.
+        for cut in (0..bytes.len()).step_by(step).chain(0..64).chain([bytes.len() / 2, bytes.len() - 1]) {
+            assert!(load(&bytes[..cut]).is_err(), "cut at {cut}");
         }
-        let mut flipped = bytes.clone();
-        let n = flipped.len();
-        flipped[n - 40] ^= 0xff;
-        let _ = Tagger::builder().load_compiled(&flipped);
-        assert!(Tagger::builder().load_compiled(b"id,type,name\n").is_err());
+        for i in (0..bytes.len()).step_by(step).chain(0..64).chain(bytes.len() - 64..bytes.len()) {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x10;
+            assert!(load(&damaged).is_err(), "byte {i} changed");
+        }
+        // Damage with the checksum made to fit, as a crafted file would be: the structure
+        // checks refuse it or it loads, but it never panics.
+        let magic = COMPILED_MAGIC.len();
+        let sum_at = magic + 8 + 1 + bytes[magic + 8] as usize;
+        for i in (sum_at + 8..bytes.len()).step_by(step / 2 + 1).chain(sum_at + 8..sum_at + 300) {
+            for delta in [1u8, 0x80] {
+                let mut damaged = bytes.clone();
+                damaged[i] = damaged[i].wrapping_add(delta);
+                let sum = checksum(&damaged[sum_at + 8..]);
+                damaged[sum_at..sum_at + 8].copy_from_slice(&sum.to_le_bytes());
+                let _ = load(&damaged);
+            }
+        }
+    }
+
+    #[test]
+    fn old_and_foreign_files_are_refused() {
+        let load = |b: &[u8]| Tagger::builder().morphology(Morphology::Off).load_compiled(b).unwrap_err().to_string();
+        let magic = COMPILED_MAGIC;
+        // The first layout: a length, then postcard's version string and dictionary.
+        let mut old = magic.to_vec();
+        let head = [&[5u8][..], b"0.1.0", &[0, 0, 0]].concat();
+        old.extend((head.len() as u64).to_le_bytes());
+        old.extend(&head);
+        old.extend([0u8; 40]);
+        let msg = load(&old);
+        assert!(msg.contains("compile it again") && msg.contains("compiled by hantag 0.1.0,"), "{msg}");
+        // A later version of this layout.
+        let d = Dictionary::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dict")).unwrap();
+        let mut other = Tagger::new(d).unwrap().compiled_bytes();
+        let label_at = magic.len() + 8 + 1;
+        other[label_at] = b'9';
+        assert!(load(&other).contains("compile it again"), "{}", load(&other));
+        // A label that is not text is damage.
+        other[label_at] = 0xff;
+        assert!(load(&other).contains("damaged"));
+        other[label_at - 1] = 0xf0;
+        assert!(load(&other).contains("damaged"));
+        // Not a compiled dictionary at all.
+        assert!(load(b"id,type,name\n").contains("not a compiled hantag dictionary"));
+        assert!(load(b"").contains("not a compiled hantag dictionary"));
+        assert!(load(magic).contains("damaged"));
     }
 
     #[test]

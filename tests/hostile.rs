@@ -241,6 +241,13 @@ fn check_jsonl_spans(jsonl: &str, bodies: &dyn Fn(&str) -> Option<String>) -> us
     checked
 }
 
+/// A fresh input directory `in` under `dir`.
+fn input_dir(dir: &Path) -> PathBuf {
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    input
+}
+
 fn jsonl_line(id: &str, title: &str, body: &str) -> String {
     serde_json::json!({"id": id, "title": title, "body": body}).to_string()
 }
@@ -251,8 +258,7 @@ fn jsonl_line(id: &str, title: &str, body: &str) -> String {
 #[test]
 fn empty_and_blank_files_are_errors_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let input = input_dir(dir.path());
     for name in ["empty.txt", "empty.md", "empty.jsonl", "empty.json", "empty.csv"] {
         std::fs::write(input.join(name), b"").unwrap();
     }
@@ -276,8 +282,7 @@ fn empty_and_blank_files_are_errors_in_every_format() {
 #[test]
 fn nul_bytes_under_text_extensions_are_binary_with_offset() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let input = input_dir(dir.path());
     let mut binary = b"\x7fELF\x02\x01\x01".to_vec();
     binary.extend_from_slice(&[0u8; 64]);
     binary.extend((0..=255u8).cycle().take(4096));
@@ -320,8 +325,7 @@ fn binary_on_stdin_fails_per_line() {
 #[test]
 fn invalid_utf8_that_is_not_korean_names_the_byte_offset() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let input = input_dir(dir.path());
     // Latin-1 "café" (0xE9 at offset 18), and lone continuation bytes in a JSONL line.
     std::fs::write(input.join("latin1.txt"), b"Title line\nthe caf\xe9 opened").unwrap();
     std::fs::write(input.join("latin1.csv"), b"id,body\n1,caf\xe9\n").unwrap();
@@ -341,8 +345,7 @@ fn invalid_utf8_that_is_not_korean_names_the_byte_offset() {
 #[test]
 fn euc_kr_and_cp949_are_decoded() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let input = input_dir(dir.path());
     let title = "삼성전자, 네이버와 협력";
     // 똠 is outside EUC-KR's 2350 syllables: only CP949 (windows-949) has it.
     let body = "네이버클라우드는 하이퍼클로바X를 공개했다. 똠방각하.\r\n삼성전자도 참여했다.";
@@ -374,8 +377,7 @@ fn euc_kr_and_cp949_are_decoded() {
 #[test]
 fn utf16_with_bom_is_decoded_and_broken_utf16_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let input = input_dir(dir.path());
     let mut le = vec![0xFF, 0xFE];
     le.extend("제목\n네이버는 성장했다".encode_utf16().flat_map(u16::to_le_bytes));
     std::fs::write(input.join("le.txt"), &le).unwrap();
@@ -432,8 +434,7 @@ fn truncated_and_malformed_jsonl_lines_fail_with_their_line_numbers() {
 #[test]
 fn malformed_json_files_fail_with_a_line() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let input = input_dir(dir.path());
     std::fs::write(input.join("trunc.json"), "[\n{\"id\":\"a\",\"body\":\"네이버\"},\n{\"id\":\"b\",").unwrap();
     std::fs::write(input.join("scalar.json"), "42").unwrap();
     std::fs::write(input.join("mixed.json"), "[{\"id\":\"a\",\"body\":\"네이버\"}, 3, {\"id\":\"c\"}]").unwrap();
@@ -452,8 +453,7 @@ fn malformed_json_files_fail_with_a_line() {
 #[test]
 fn csv_without_a_body_column_or_with_broken_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let input = input_dir(dir.path());
     std::fs::write(input.join("nobody.csv"), "id,headline,content\n1,네이버,본문\n").unwrap();
     std::fs::write(input.join("ragged.csv"), "id,title,body\n1,네이버,본문\n2,only two\n3,삼성,전자\n").unwrap();
     std::fs::write(input.join("quote.csv"), "id,body\n1,\"unterminated\n2,x\n").unwrap();
@@ -474,8 +474,7 @@ fn csv_without_a_body_column_or_with_broken_rows() {
 #[test]
 fn bom_and_crlf_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let input = input_dir(dir.path());
     let bom = "\u{feff}";
     std::fs::write(input.join("t.txt"), format!("{bom}네이버 뉴스\r\n\r\n삼성전자는\r\nLG전자와 협력한다.\r\n"))
         .unwrap();
@@ -575,8 +574,7 @@ fn an_article_dense_with_topic_terms_is_tagged_in_reasonable_time() {
 #[test]
 fn files_over_the_size_limit_are_errors_not_out_of_memory() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let input = input_dir(dir.path());
     let big = "네이버는 성장했다.\n".repeat(80_000); // 2 MB
     for name in ["big.txt", "big.csv", "big.json"] {
         std::fs::write(input.join(name), &big).unwrap();

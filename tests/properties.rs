@@ -22,6 +22,9 @@ use proptest::prelude::*;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+#[path = "support/mentions.rs"]
+mod mentions;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -296,44 +299,10 @@ fn check_idempotent(original: &str) {
     assert_eq!(normalize_keep_case(&kept), kept, "keep-case not idempotent on {original:?}");
 }
 
-/// Spaces removed, for comparing spellings that differ only in spacing.
-fn compact(s: &str) -> String {
-    s.chars().filter(|&c| c != ' ').collect()
-}
-
 /// Tags `article` and checks every mention; returns a comparable rendering of the result.
 fn check_tagged(tagger: &Tagger, article: &Article) -> String {
     let tagged = tagger.tag(article).expect("tagging never fails on text");
-    let mut previous: Option<(Field, usize, usize)> = None;
-    for m in tagged.mentions() {
-        let field = match m.field {
-            Field::Title => &article.title,
-            Field::Body => &article.body,
-        };
-        let span = m.span();
-        assert!(span.start < span.end && span.end <= field.len(), "{span:?} in {field:?}");
-        assert!(field.is_char_boundary(span.start) && field.is_char_boundary(span.end), "{span:?} in {field:?}");
-        let surface = m.surface(article);
-        assert_eq!(surface, &field[span.clone()]);
-        // The surface spells the alias (it may hold more: a cluster that normalization had to
-        // take whole, such as a syllable and the combining mark after it).
-        let alias = tagger.alias_text(m.alias);
-        assert!(
-            compact(&normalize_key(surface)).contains(&compact(&normalize_key(alias))),
-            "surface {surface:?} does not spell alias {alias:?} ({span:?} in {field:?})"
-        );
-        if let Some((f, start, end)) = previous {
-            assert!(f < m.field || (f == m.field && start <= span.start), "disorder at {span:?} in {field:?}");
-            // Resolved without overlap in the normalized text, and in the original too: one
-            // original character that normalizes to several (ﷺ, a run of marks) is never shared.
-            assert!(f < m.field || end <= span.start, "overlap at {span:?} in {field:?}");
-        }
-        let reach = match previous {
-            Some((f, _, end)) if f == m.field => end.max(span.end),
-            _ => span.end,
-        };
-        previous = Some((m.field, span.start, reach));
-    }
+    mentions::check_mentions(tagger, article, &tagged);
     let offsets = hantag::export::char_offsets(article, tagged.mentions());
     for (m, (start, end)) in tagged.mentions().iter().zip(offsets) {
         let field = if m.field == Field::Title { &article.title } else { &article.body };

@@ -11,46 +11,21 @@
 #![no_main]
 
 use hantag::dictionary::{Entity, EntityId, Origin};
-use hantag::normalize::normalize_key;
-use hantag::{Article, Dictionary, Field, Morphology, Tagger};
+use hantag::{Article, Dictionary, Morphology, Tagger};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
+
+#[path = "../../tests/support/mentions.rs"]
+mod mentions;
 
 fn builtin() -> &'static Tagger {
     static T: OnceLock<Tagger> = OnceLock::new();
     T.get_or_init(|| Tagger::new(Dictionary::builtin().unwrap()).unwrap())
 }
 
-fn compact(s: &str) -> String {
-    s.chars().filter(|&c| c != ' ').collect()
-}
-
 fn check(tagger: &Tagger, article: &Article) {
     let tagged = tagger.tag(article).expect("tagging text never fails");
-    let mut previous: Option<(Field, usize, usize)> = None;
-    for m in tagged.mentions() {
-        let field = if m.field == Field::Title { &article.title } else { &article.body };
-        let span = m.span();
-        assert!(span.start < span.end && span.end <= field.len(), "{span:?} in {field:?}");
-        assert!(field.is_char_boundary(span.start) && field.is_char_boundary(span.end), "{span:?} in {field:?}");
-        let surface = m.surface(article);
-        let alias = tagger.alias_text(m.alias);
-        assert!(
-            compact(&normalize_key(surface)).contains(&compact(&normalize_key(alias))),
-            "surface {surface:?} does not spell alias {alias:?}"
-        );
-        if let Some((f, start, end)) = previous {
-            assert!(f < m.field || (f == m.field && start <= span.start), "disorder at {span:?}");
-            // Resolved without overlap in the normalized text, and in the original too: one
-            // original character that normalizes to several (ﷺ, a run of marks) is never shared.
-            assert!(f < m.field || end <= span.start, "overlap at {span:?} in {field:?}");
-        }
-        let reach = match previous {
-            Some((f, _, end)) if f == m.field => end.max(span.end),
-            _ => span.end,
-        };
-        previous = Some((m.field, span.start, reach));
-    }
+    mentions::check_mentions(tagger, article, &tagged);
     let again = tagger.tag(article).unwrap();
     assert_eq!(
         format!("{:?}{:?}", tagged.mentions(), tagged.topics()),
