@@ -295,6 +295,65 @@ fn left_edge_general(text: &str, start: usize) -> Left {
     }
 }
 
+/// Calls `f` with every byte offset of `text` where [`left_edge`] is [`Left::Ok`], in order:
+/// the only places where a tagger without morphology can accept a span.
+///
+/// One pass over the text, a class per character (the syllable and ASCII tests on bytes,
+/// [`script`] for the rest), instead of a [`left_edge`] call per character.
+///
+/// ```
+/// let mut starts = Vec::new();
+/// hantag::boundary::for_each_word_start("sk하이닉스 3일(네이버", |i| starts.push(i));
+/// // s, 하 after Latin, the space, 3 (not 일 after a digit), the bracket, 네 after it.
+/// assert_eq!(starts, [0, 2, 14, 15, 19, 20]);
+/// ```
+pub fn for_each_word_start(text: &str, mut f: impl FnMut(usize)) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Class {
+        Hangul,
+        Digit,
+        // A letter or a non-ASCII digit: `Script::Alnum` but not an ASCII digit.
+        Letter,
+        Other,
+    }
+    let bytes = text.as_bytes();
+    let mut prev: Option<Class> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (class, len) = if b < 0x80 {
+            let class = match b {
+                b'0'..=b'9' => Class::Digit,
+                b'a'..=b'z' | b'A'..=b'Z' => Class::Letter,
+                _ => Class::Other,
+            };
+            (class, 1)
+        } else if is_syllable_at(bytes, i) {
+            (Class::Hangul, 3)
+        } else {
+            let c = text[i..].chars().next().unwrap_or_default();
+            let class = match script(c) {
+                Script::Hangul => Class::Hangul,
+                Script::Alnum => Class::Letter,
+                Script::Other => Class::Other,
+            };
+            (class, c.len_utf8().max(1))
+        };
+        // The table of `left_edge_general`, on classes.
+        let inside = match (class, prev) {
+            (_, None) => false,
+            (Class::Digit | Class::Letter, Some(Class::Digit | Class::Letter)) => true,
+            (Class::Hangul, Some(Class::Hangul | Class::Digit)) => true,
+            _ => false,
+        };
+        if !inside {
+            f(i);
+        }
+        prev = Some(class);
+        i += len;
+    }
+}
+
 /// The right edge of the span ending at byte `end` of `text`.
 pub fn right_edge(text: &str, end: usize) -> Right {
     let bytes = text.as_bytes();
@@ -418,13 +477,19 @@ mod tests {
         #[test]
         fn edge_fast_paths_agree(pieces in prop::collection::vec(prop::sample::select(vec![
             "가", "힣", "국", "ㄱ", "\u{1100}", "\u{11A8}", "\u{A000}", "\u{A960}", "\u{ABFF}",
-            "\u{D7A4}", "\u{D7B0}", "\u{D7FB}", "\u{E000}", "a", "1", " ", ".", "中", "é",
+            "\u{D7A4}", "\u{D7B0}", "\u{D7FB}", "\u{E000}", "a", "1", " ", ".", "中", "é", "٣", "…",
         ]), 0..12)) {
             let text: String = pieces.concat();
             for i in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
                 prop_assert_eq!(left_edge(&text, i), left_edge_general(&text, i), "left at {} of {:?}", i, text);
                 prop_assert_eq!(right_edge(&text, i), right_edge_general(&text, i), "right at {} of {:?}", i, text);
             }
+            let mut starts = Vec::new();
+            for_each_word_start(&text, |i| starts.push(i));
+            let expected: Vec<usize> = (0..text.len())
+                .filter(|&i| text.is_char_boundary(i) && left_edge_general(&text, i) == Left::Ok)
+                .collect();
+            prop_assert_eq!(starts, expected, "word starts of {:?}", text);
         }
     }
 

@@ -758,11 +758,11 @@ impl<'a> Unpacker<'a> {
     }
 }
 
-fn take(bytes: &[u8], n: usize) -> Option<(&[u8], &[u8])> {
+pub(crate) fn take(bytes: &[u8], n: usize) -> Option<(&[u8], &[u8])> {
     (n <= bytes.len()).then(|| bytes.split_at(n))
 }
 
-fn take_u32(bytes: &[u8]) -> Option<(u32, &[u8])> {
+pub(crate) fn take_u32(bytes: &[u8]) -> Option<(u32, &[u8])> {
     let (word, rest) = bytes.split_first_chunk::<4>()?;
     Some((u32::from_le_bytes(*word), rest))
 }
@@ -1077,10 +1077,10 @@ mod tests {
     #[test]
     fn compiled_file_keeps_every_field() {
         let tagger = fixture_tagger();
-        let bytes = tagger.compiled_bytes();
+        let bytes = tagger.compiled_bytes().unwrap();
         let loaded = crate::Tagger::builder().load_compiled(&bytes).unwrap();
         same(tagger.dictionary(), loaded.dictionary());
-        assert_eq!(loaded.compiled_bytes(), bytes);
+        assert_eq!(loaded.compiled_bytes().unwrap(), bytes);
         let article = crate::Article::new(
             "a",
             "ＬＧ전자 발표",
@@ -1102,27 +1102,35 @@ mod tests {
             crate::matcher::TermSpec { text: "반도체".into(), prefix: true },
             crate::matcher::TermSpec { text: "소버린 AI".into(), prefix: false },
         ];
-        let m = crate::matcher::Matcher::compile(&entities, &terms, &|a| a.starts_with("마이")).unwrap();
-        let bytes = m.to_bytes();
-        let back = crate::matcher::Matcher::from_bytes(&bytes).unwrap();
-        assert_eq!(format!("{:?}", m.surfaces()), format!("{:?}", back.surfaces()));
-        assert!(back.surfaces().iter().any(|s| s.guarded) && back.surfaces().iter().any(|s| s.prefix));
-        assert!(back.surfaces().iter().any(|s| s.exact_key.is_some()));
-        assert_eq!(back.pattern_count(), m.pattern_count());
+        use crate::matcher::{Matcher, Scan};
+        let guard = |a: &str| a.starts_with("마이");
+        let m = Matcher::compile(&entities, &terms, &guard, &[Scan::Everywhere, Scan::WordStarts]).unwrap();
+        let bytes = m.to_bytes().unwrap();
         let text = "네이버 클라우드와 마이크로소프트, 소버린ai 반도체산업";
-        let (mut x, mut y) = (Vec::new(), Vec::new());
-        m.scan(text, &mut x);
-        back.scan(text, &mut y);
-        assert_eq!(x, y);
-        assert!(!x.is_empty());
-        let step = (bytes.len() / 1000).max(1);
-        for cut in (0..bytes.len()).step_by(step).chain(0..200) {
-            assert!(crate::matcher::Matcher::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
-        }
-        for i in (0..bytes.len()).step_by(step).chain(0..200) {
-            let mut damaged = bytes.clone();
-            damaged[i] ^= 0xa5;
-            let _ = crate::matcher::Matcher::from_bytes(&damaged);
+        for scan in [Scan::Everywhere, Scan::WordStarts] {
+            let back = Matcher::from_bytes(&bytes, scan).unwrap();
+            assert_eq!(format!("{:?}", m.surfaces()), format!("{:?}", back.surfaces()));
+            assert!(back.surfaces().iter().any(|s| s.guarded) && back.surfaces().iter().any(|s| s.prefix));
+            assert!(back.surfaces().iter().any(|s| s.exact_key.is_some()));
+            assert_eq!(back.pattern_count(), m.pattern_count());
+            let fresh = Matcher::compile(&entities, &terms, &guard, &[scan]).unwrap();
+            let (mut x, mut y) = (Vec::new(), Vec::new());
+            fresh.scan(text, &mut x);
+            back.scan(text, &mut y);
+            assert_eq!(x, y);
+            assert!(!x.is_empty());
+            let step = (bytes.len() / 1000).max(1);
+            for cut in (0..bytes.len()).step_by(step).chain(0..200) {
+                assert!(Matcher::from_bytes(&bytes[..cut], scan).is_err(), "cut at {cut}");
+            }
+            // Damaged anywhere: an error, or a matcher whose scans do not panic.
+            for i in (0..bytes.len()).step_by(step).chain(0..200) {
+                let mut damaged = bytes.clone();
+                damaged[i] ^= 0xa5;
+                if let Ok(m) = Matcher::from_bytes(&damaged, scan) {
+                    m.scan(text, &mut x);
+                }
+            }
         }
     }
 }

@@ -5,7 +5,8 @@
 //! The scan reports *all* overlapping candidates: validation may reject the longest one,
 //! and a shorter valid candidate must still be there to take its place.
 
-use crate::dictionary::{Entity, Packer, Unpacker};
+use crate::boundary;
+use crate::dictionary::{take, take_u32, Entity, Packer, Unpacker};
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{normalize_keep_case, normalize_key, script, Script};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
@@ -61,18 +62,45 @@ pub struct Candidate {
     pub end: u32,
 }
 
-/// The compiled automaton.
-#[derive(Clone)]
+/// Which occurrences a [`Matcher`] is built to find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scan {
+    /// Every occurrence of every surface form, wherever it starts: with morphology a span
+    /// inside a word may still be accepted (a compound part, 삼성전자와네이버).
+    Everywhere,
+    /// Aliases and topic terms only where a word starts ([`boundary::Left::Ok`]), the only
+    /// places where a tagger without morphology accepts them; exclusion and context phrases
+    /// still everywhere, as their rules ask.
+    WordStarts,
+}
+
+/// The compiled automata.
 pub struct Matcher {
-    automaton: CharwiseDoubleArrayAhoCorasick<u32>,
-    /// For pattern `p`: its surfaces are `targets[starts[p]..starts[p + 1]]`.
+    /// Every pattern, for [`Scan::Everywhere`].
+    everywhere: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
+    /// For [`Scan::WordStarts`].
+    word_starts: Option<WordStarts>,
+    /// For pattern `p`: its surfaces are `targets[starts[p]..starts[p + 1]]`, aliases and
+    /// terms first, up to `split[p]`, then exclusion and context phrases.
     starts: Vec<u32>,
+    split: Vec<u32>,
     targets: Vec<u32>,
     surfaces: Vec<Surface>,
 }
 
+/// The two structures of a [`Scan::WordStarts`] matcher.
+struct WordStarts {
+    /// Patterns with alias or term surfaces, walked from each word start (a prefix search
+    /// that visits only the characters a pattern can begin with there): the value is the
+    /// pattern.
+    trie: Option<crawdad::Trie>,
+    /// Patterns with exclusion or context surfaces, and any the trie cannot hold, found
+    /// anywhere: the value is the pattern times two, plus one if all its surfaces are wanted.
+    anywhere: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
+}
+
 /// The first bytes of [`Matcher::to_bytes`]: its layout and version.
-const TABLES_TAG: &[u8; 4] = b"HMT2";
+const TABLES_TAG: &[u8; 4] = b"HMT3";
 
 /// Words per surface form in [`Matcher::to_bytes`]: owner kind and flags, owner index, text,
 /// exact key.
@@ -86,18 +114,149 @@ impl std::fmt::Debug for Matcher {
         f.debug_struct("Matcher")
             .field("patterns", &self.pattern_count())
             .field("surfaces", &self.surfaces.len())
+            .field("everywhere", &self.everywhere.is_some())
+            .field("word_starts", &self.word_starts.is_some())
             .finish()
     }
 }
 
+/// The patterns (normalized spacing variants) of the surface forms and who owns each.
+struct Patterns {
+    texts: Vec<String>,
+    starts: Vec<u32>,
+    split: Vec<u32>,
+    targets: Vec<u32>,
+}
+
+impl Patterns {
+    /// The same surfaces always give the same patterns, in the same order: a matcher built
+    /// for one scan can add the other's structure later ([`Matcher::to_bytes`]).
+    fn of(surfaces: &[Surface], variants: Vec<Vec<String>>) -> Patterns {
+        let mut ids: HashMap<String, usize> = HashMap::default();
+        let mut texts: Vec<String> = Vec::new();
+        let mut by_pattern: Vec<Vec<u32>> = Vec::new();
+        for (s, variants) in variants.into_iter().enumerate() {
+            for variant in variants.into_iter().filter(|v| !v.is_empty()) {
+                let p = *ids.entry(variant).or_insert_with_key(|k| {
+                    texts.push(k.clone());
+                    by_pattern.push(Vec::new());
+                    texts.len() - 1
+                });
+                if by_pattern[p].last() != Some(&(s as u32)) {
+                    by_pattern[p].push(s as u32);
+                }
+            }
+        }
+        let mut starts = Vec::with_capacity(by_pattern.len() + 1);
+        let mut split = Vec::with_capacity(by_pattern.len());
+        let mut targets = Vec::new();
+        for mut list in by_pattern {
+            starts.push(targets.len() as u32);
+            list.sort_by_key(|&s| anywhere_owner(surfaces[s as usize].owner));
+            split.push(
+                (targets.len() + list.iter().take_while(|&&s| !anywhere_owner(surfaces[s as usize].owner)).count())
+                    as u32,
+            );
+            targets.extend(list);
+        }
+        starts.push(targets.len() as u32);
+        Patterns { texts, starts, split, targets }
+    }
+
+    /// The spacing variants of every surface, normalized like the text.
+    fn variants(surfaces: &[Surface]) -> Vec<Vec<String>> {
+        surfaces.par_iter().map(|surface| spacing_variants(&normalize_key(&surface.text))).collect()
+    }
+}
+
+/// Exclusion and context phrases count wherever they occur, even inside a word.
+fn anywhere_owner(owner: Owner) -> bool {
+    matches!(owner, Owner::Exclude(_) | Owner::Require(_))
+}
+
+fn build_error(e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Config, format!("cannot build the automaton: {e}"))
+}
+
+/// The automaton of every pattern.
+fn build_everywhere(p: &Patterns) -> Result<CharwiseDoubleArrayAhoCorasick<u32>> {
+    // Measured on the 100k gazetteer (examples/automaton_compare.rs): the character-wise
+    // double array scans normalized Korean news 2.7x faster than aho-corasick's
+    // contiguous NFA, the best of its kinds, builds in half the time and is smaller.
+    CharwiseDoubleArrayAhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .build_with_values(p.texts.iter().enumerate().map(|(i, t)| (t.as_str(), i as u32)))
+        .map_err(build_error)
+}
+
+/// The trie and the small automaton of a [`Scan::WordStarts`] matcher.
+fn build_word_starts(p: &Patterns) -> Result<WordStarts> {
+    let mut in_trie = Vec::new();
+    let mut anywhere = Vec::new();
+    for (i, text) in p.texts.iter().enumerate() {
+        let (own, other) = (p.split[i] > p.starts[i], p.split[i] < p.starts[i + 1]);
+        // The trie marks key ends with U+FFFF: a pattern holding one is found anywhere.
+        let trie_ok = !text.contains(crawdad::END_MARKER);
+        if own && trie_ok {
+            in_trie.push((text.as_str(), i as u32));
+        }
+        if other || (own && !trie_ok) {
+            anywhere.push((text.as_str(), (i as u32) << 1 | u32::from(!trie_ok)));
+        }
+    }
+    let (trie, anywhere) = rayon::join(
+        || (!in_trie.is_empty()).then(|| crawdad::Trie::from_records(in_trie)).transpose().map_err(build_error),
+        || {
+            (!anywhere.is_empty())
+                .then(|| {
+                    CharwiseDoubleArrayAhoCorasickBuilder::new()
+                        .match_kind(MatchKind::Standard)
+                        .build_with_values(anywhere)
+                        .map_err(build_error)
+                })
+                .transpose()
+        },
+    );
+    Ok(WordStarts { trie: trie?, anywhere: anywhere? })
+}
+
+/// Which surfaces of a pattern an occurrence stands for.
+#[derive(Clone, Copy)]
+enum Part {
+    All,
+    /// Aliases and terms.
+    Own,
+    /// Exclusion and context phrases.
+    Anywhere,
+}
+
+/// Characters of a prefix search, counting the bytes it has taken.
+struct Counted<'a, 'b> {
+    chars: std::str::Chars<'a>,
+    end: &'b std::cell::Cell<usize>,
+}
+
+impl Iterator for Counted<'_, '_> {
+    type Item = char;
+
+    #[inline]
+    fn next(&mut self) -> Option<char> {
+        let c = self.chars.next()?;
+        self.end.set(self.end.get() + c.len_utf8());
+        Some(c)
+    }
+}
+
 impl Matcher {
-    /// Compiles entities (with `guarded(alias)` deciding the common-word guard) and topic terms.
+    /// Compiles entities (with `guarded(alias)` deciding the common-word guard) and topic terms
+    /// for each scan of `scans` (both for a file that either kind of tagger may load).
     ///
     /// The guards and the normalized spacing variants are computed on the current rayon pool.
     pub fn compile(
         entities: &[Entity],
         terms: &[TermSpec],
         guarded: &(dyn Fn(&str) -> bool + Sync),
+        scans: &[Scan],
     ) -> Result<Matcher> {
         let mut surfaces = Vec::new();
         for (i, e) in entities.iter().enumerate() {
@@ -151,54 +310,42 @@ impl Matcher {
                 prefix: t.prefix,
             });
         }
-
-        let variants: Vec<Vec<String>> = surfaces
-            .par_iter_mut()
-            .map(|surface| {
-                // Exact-case aliases need no guard: their case is the evidence.
-                if matches!(surface.owner, Owner::Alias(_)) && surface.exact_key.is_none() {
-                    surface.guarded = guarded(&surface.text);
-                }
-                spacing_variants(&normalize_key(&surface.text))
-            })
-            .collect();
-        let mut pattern_ids: HashMap<String, usize> = HashMap::default();
-        let mut patterns: Vec<String> = Vec::new();
-        let mut by_pattern: Vec<Vec<u32>> = Vec::new();
-        for (s, variants) in variants.into_iter().enumerate() {
-            for variant in variants.into_iter().filter(|v| !v.is_empty()) {
-                let p = *pattern_ids.entry(variant).or_insert_with_key(|k| {
-                    patterns.push(k.clone());
-                    by_pattern.push(Vec::new());
-                    patterns.len() - 1
-                });
-                if by_pattern[p].last() != Some(&(s as u32)) {
-                    by_pattern[p].push(s as u32);
-                }
+        surfaces.par_iter_mut().for_each(|surface| {
+            // Exact-case aliases need no guard: their case is the evidence.
+            if matches!(surface.owner, Owner::Alias(_)) && surface.exact_key.is_none() {
+                surface.guarded = guarded(&surface.text);
             }
-        }
-        let mut starts = Vec::with_capacity(by_pattern.len() + 1);
-        let mut targets = Vec::new();
-        for list in by_pattern {
-            starts.push(targets.len() as u32);
-            targets.extend(list);
-        }
-        starts.push(targets.len() as u32);
-        // Measured on the 100k gazetteer (examples/automaton_compare.rs): the character-wise
-        // double array scans normalized Korean news 2.7x faster than aho-corasick's
-        // contiguous NFA, the best of its kinds, builds in half the time and is smaller.
-        let automaton = CharwiseDoubleArrayAhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build_with_values(patterns.iter().enumerate().map(|(i, p)| (p.as_str(), i as u32)))
-            .map_err(|e| Error::new(ErrorKind::Config, format!("cannot build the automaton: {e}")))?;
-        Ok(Matcher { automaton, starts, targets, surfaces })
+        });
+        let patterns = Patterns::of(&surfaces, Patterns::variants(&surfaces));
+        let everywhere = scans.contains(&Scan::Everywhere).then(|| build_everywhere(&patterns)).transpose()?;
+        let word_starts = scans.contains(&Scan::WordStarts).then(|| build_word_starts(&patterns)).transpose()?;
+        let Patterns { starts, split, targets, .. } = patterns;
+        Ok(Matcher { everywhere, word_starts, starts, split, targets, surfaces })
     }
 
-    /// Serializes the automaton and its tables (see [`Matcher::from_bytes`]): a tag, the
-    /// tables packed as words and a string table, then the automaton.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// Serializes the automata and their tables (see [`Matcher::from_bytes`]): a tag, the
+    /// tables packed as words and a string table, then each structure after its length. Both
+    /// scans are written; one this matcher was not built for is built now.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let missing = (self.everywhere.is_none() || self.word_starts.is_none())
+            .then(|| Patterns::of(&self.surfaces, Patterns::variants(&self.surfaces)));
+        let everywhere = match (&self.everywhere, &missing) {
+            (Some(a), _) => a.serialize(),
+            (None, Some(p)) => build_everywhere(p)?.serialize(),
+            (None, None) => unreachable!("patterns are made when a structure is missing"),
+        };
+        let built;
+        let word_starts = match (&self.word_starts, &missing) {
+            (Some(w), _) => w,
+            (None, Some(p)) => {
+                built = build_word_starts(p)?;
+                &built
+            }
+            (None, None) => unreachable!("patterns are made when a structure is missing"),
+        };
         let mut p = Packer::default();
         p.u32s(&self.starts);
+        p.u32s(&self.split);
         p.u32s(&self.targets);
         p.count(self.surfaces.len());
         for s in &self.surfaces {
@@ -215,29 +362,55 @@ impl Matcher {
         }
         let mut out = TABLES_TAG.to_vec();
         p.finish(&mut out);
-        out.extend(self.automaton.serialize());
-        out
+        let trie = word_starts.trie.as_ref().map_or_else(Vec::new, crawdad::Trie::serialize_to_vec);
+        let anywhere = word_starts.anywhere.as_ref().map_or_else(Vec::new, |a| a.serialize());
+        for part in [everywhere, trie, anywhere] {
+            out.extend((part.len() as u64).to_le_bytes());
+            out.extend(part);
+        }
+        Ok(out)
     }
 
-    /// Reads what [`Matcher::to_bytes`] wrote; checks everything, trusts nothing.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Matcher> {
+    /// Reads what [`Matcher::to_bytes`] wrote, with only the structure `scan` needs; checks
+    /// everything it reads, trusts nothing.
+    pub fn from_bytes(bytes: &[u8], scan: Scan) -> Result<Matcher> {
         let bad = |what: &str| Error::new(ErrorKind::Config, format!("compiled dictionary is damaged ({what})"));
         let tables = bytes.strip_prefix(TABLES_TAG).ok_or_else(|| bad("not a matcher of this version"))?;
-        let (mut u, automaton) = Unpacker::new(tables).ok_or_else(|| bad("tables"))?;
-        let (starts, targets, surfaces) = read_tables(&mut u).ok_or_else(|| bad("tables"))?;
-        let (automaton, rest) =
-            CharwiseDoubleArrayAhoCorasick::<u32>::deserialize(automaton).map_err(|_| bad("automaton"))?;
+        let (mut u, mut rest) = Unpacker::new(tables).ok_or_else(|| bad("tables"))?;
+        let (starts, split, targets, surfaces) = read_tables(&mut u).ok_or_else(|| bad("tables"))?;
+        let mut parts = [&[][..]; 3];
+        for part in &mut parts {
+            let (len, after) = rest.split_first_chunk::<8>().ok_or_else(|| bad("sizes"))?;
+            let len = usize::try_from(u64::from_le_bytes(*len)).map_err(|_| bad("sizes"))?;
+            (*part, rest) = take(after, len).ok_or_else(|| bad("sizes"))?;
+        }
+        let [everywhere, trie, anywhere] = parts;
+        let automaton = |bytes: &[u8]| -> Result<CharwiseDoubleArrayAhoCorasick<u32>> {
+            match CharwiseDoubleArrayAhoCorasick::<u32>::deserialize(bytes) {
+                Ok((a, rest)) if rest.is_empty() && a.num_states() > 0 => Ok(a),
+                _ => Err(bad("automaton")),
+            }
+        };
+        let (everywhere, word_starts) = match scan {
+            Scan::Everywhere => (Some(automaton(everywhere)?), None),
+            Scan::WordStarts => {
+                let trie = (!trie.is_empty()).then(|| read_trie(trie).ok_or_else(|| bad("trie"))).transpose()?;
+                let anywhere = (!anywhere.is_empty()).then(|| automaton(anywhere)).transpose()?;
+                (None, Some(WordStarts { trie, anywhere }))
+            }
+        };
         let patterns = starts.len().checked_sub(1).ok_or_else(|| bad("tables"))?;
         let consistent = rest.is_empty()
             && starts.windows(2).all(|w| w[0] <= w[1])
             && starts.last().is_some_and(|&n| n as usize == targets.len())
+            && split.len() == patterns
+            && split.iter().enumerate().all(|(p, &s)| starts[p] <= s && s <= starts[p + 1])
             && targets.iter().all(|&t| (t as usize) < surfaces.len())
-            && automaton.num_states() > 0
             && patterns > 0;
         if !consistent {
             return Err(bad("inconsistent tables"));
         }
-        Ok(Matcher { automaton, starts, targets, surfaces })
+        Ok(Matcher { everywhere, word_starts, starts, split, targets, surfaces })
     }
 
     /// Every surface form.
@@ -245,18 +418,51 @@ impl Matcher {
         &self.surfaces
     }
 
-    /// Appends every (overlapping) occurrence of every surface form in `text` to `out`.
+    /// Appends the occurrences of the surface forms in `text` to `out`, overlapping ones
+    /// included: every occurrence for a matcher built for [`Scan::Everywhere`], those of
+    /// [`Scan::WordStarts`] for one built only for that.
     pub fn scan(&self, text: &str, out: &mut Vec<Candidate>) {
-        for m in self.automaton.find_overlapping_iter(text) {
-            let p = m.value() as usize;
-            // Always in range for an automaton built here; a loaded one is checked at use.
-            if p + 1 >= self.starts.len() {
-                continue;
+        if let Some(automaton) = &self.everywhere {
+            for m in automaton.find_overlapping_iter(text) {
+                self.push(m.value() as usize, Part::All, m.start(), m.end(), out);
             }
-            let (start, end) = (m.start() as u32, m.end() as u32);
-            for &surface in &self.targets[self.starts[p] as usize..self.starts[p + 1] as usize] {
-                out.push(Candidate { surface, start, end });
+            return;
+        }
+        let Some(w) = &self.word_starts else { return };
+        if let Some(trie) = &w.trie {
+            boundary::for_each_word_start(text, |start| {
+                let end = std::cell::Cell::new(start);
+                for (p, _) in trie.common_prefix_search(Counted { chars: text[start..].chars(), end: &end }) {
+                    self.push(p as usize, Part::Own, start, end.get(), out);
+                }
+            });
+        }
+        if let Some(automaton) = &w.anywhere {
+            for m in automaton.find_overlapping_iter(text) {
+                let v = m.value() as usize;
+                // Without the flag: the pattern's exclusion and context surfaces only (its
+                // aliases and terms come from the trie).
+                let part = if v & 1 == 0 { Part::Anywhere } else { Part::All };
+                self.push(v >> 1, part, m.start(), m.end(), out);
             }
+        }
+    }
+
+    /// Appends a candidate per surface of `part` of pattern `p`.
+    #[inline]
+    fn push(&self, p: usize, part: Part, start: usize, end: usize, out: &mut Vec<Candidate>) {
+        // Always in range for an automaton built here; a loaded one is checked at use.
+        if p + 1 >= self.starts.len() {
+            return;
+        }
+        let range = match part {
+            Part::All => self.starts[p]..self.starts[p + 1],
+            Part::Own => self.starts[p]..self.split[p],
+            Part::Anywhere => self.split[p]..self.starts[p + 1],
+        };
+        let (start, end) = (start as u32, end as u32);
+        for &surface in self.targets.get(range.start as usize..range.end as usize).unwrap_or_default() {
+            out.push(Candidate { surface, start, end });
         }
     }
 
@@ -265,15 +471,48 @@ impl Matcher {
         self.starts.len() - 1
     }
 
-    /// Heap memory used by the automaton, in bytes.
+    /// Heap memory used by the automata, in bytes.
     pub fn memory_usage(&self) -> usize {
-        self.automaton.heap_bytes()
+        self.everywhere.as_ref().map_or(0, |a| a.heap_bytes())
+            + self.word_starts.as_ref().map_or(0, |w| {
+                w.trie.as_ref().map_or(0, crawdad::Trie::heap_bytes) + w.anywhere.as_ref().map_or(0, |a| a.heap_bytes())
+            })
     }
 }
 
+/// A serialized crawdad trie (0.4: the code table, the alphabet size, then the nodes as base
+/// and check words), checked before crawdad reads it, since it trusts its input: the sizes
+/// (a short input panics), and that every child and leaf index a search can compute from a
+/// node lands inside the nodes (a node's children are its base XOR a character code).
+fn read_trie(bytes: &[u8]) -> Option<crawdad::Trie> {
+    const LEAF: u32 = 1 << 31;
+    const NO_CODE: u32 = u32::MAX;
+    let words =
+        |b: &[u8]| -> Vec<u32> { b.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect() };
+    let (table, rest) = take_u32(bytes)?;
+    let (table, rest) = take(rest, (table as usize).checked_mul(4)?)?;
+    let (_, rest) = take_u32(rest)?;
+    let (count, rest) = take_u32(rest)?;
+    if rest.len() != (count as usize).checked_mul(8)? || count == 0 {
+        return None;
+    }
+    let max_code = words(table).into_iter().filter(|&c| c != NO_CODE).max().unwrap_or(0);
+    let spread = max_code.checked_add(1)?.checked_next_power_of_two()? - 1;
+    let nodes = words(rest);
+    // Vacant nodes (both words 2^31 - 1) are never reached: no parent has their check.
+    let vacant = |n: &[u32]| n[0] == !LEAF && n[1] == !LEAF;
+    let inside = nodes.chunks_exact(2).all(|n| n[0] & LEAF != 0 || vacant(n) || ((n[0] & !LEAF) | spread) < count);
+    if !inside {
+        return None;
+    }
+    let (trie, rest) = crawdad::Trie::deserialize_from_slice(bytes);
+    rest.is_empty().then_some(trie)
+}
+
 /// The tables [`Matcher::to_bytes`] packs, all of them (`None` if damaged).
-fn read_tables(u: &mut Unpacker<'_>) -> Option<(Vec<u32>, Vec<u32>, Vec<Surface>)> {
+fn read_tables(u: &mut Unpacker<'_>) -> Option<Tables> {
     let starts = u.u32s()?;
+    let split = u.u32s()?;
     let targets = u.u32s()?;
     let n = u.count(SURFACE_WORDS)?;
     let mut surfaces = Vec::with_capacity(n);
@@ -297,8 +536,11 @@ fn read_tables(u: &mut Unpacker<'_>) -> Option<(Vec<u32>, Vec<u32>, Vec<Surface>
             prefix: flags & 8 != 0,
         });
     }
-    u.is_done().then_some((starts, targets, surfaces))
+    u.is_done().then_some((starts, split, targets, surfaces))
 }
+
+/// Pattern starts, splits, targets and surfaces.
+type Tables = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<Surface>);
 
 /// The spacing variants of a normalized form: each space it contains and each place where
 /// Hangul meets Latin or digits may be written with or without a space.
@@ -371,11 +613,78 @@ mod tests {
         let d =
             Dictionary::from_csv_str("t.csv", "id,type,name,aliases\nsamsung,company,삼성,\nsec,company,삼성전자,\n")
                 .unwrap();
-        let m = Matcher::compile(d.entities(), &[], &|_| false).unwrap();
+        let m = Matcher::compile(d.entities(), &[], &|_| false, &[Scan::Everywhere]).unwrap();
         let mut out = Vec::new();
         m.scan("삼성전자는", &mut out);
         let mut spans: Vec<(u32, u32)> = out.iter().map(|c| (c.start, c.end)).collect();
         spans.sort();
         assert_eq!(spans, [(0, 6), (0, 12)]);
+    }
+
+    fn spans(m: &Matcher, text: &str) -> Vec<(u32, u32, u32)> {
+        let mut out = Vec::new();
+        m.scan(text, &mut out);
+        let mut v: Vec<(u32, u32, u32)> = out.iter().map(|c| (c.start, c.end, c.surface)).collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn word_start_scan() {
+        // 삼성 is also an exclusion phrase of 성전 (found anywhere); 기아 requires 자동차.
+        let d = Dictionary::from_csv_str(
+            "t.csv",
+            "id,type,name,aliases,exact_aliases,requires,excludes\n\
+             samsung,company,삼성,,,,\n\
+             sec,company,삼성전자,,,,\n\
+             x,company,성전,,,,삼성\n\
+             kia,company,기아,,,자동차,\n",
+        )
+        .unwrap();
+        let m = Matcher::compile(d.entities(), &[], &|_| false, &[Scan::WordStarts]).unwrap();
+        let owner = |surface: u32| m.surfaces()[surface as usize].owner;
+        let text = "삼성전자는 신형자동차 기아";
+        let found = spans(&m, text);
+        // Aliases at word starts only (not 성전 inside 삼성전자); the exclusion and the context
+        // term wherever they are, 자동차 inside 신형자동차 too.
+        let aliases: Vec<(u32, u32)> =
+            found.iter().filter(|c| matches!(owner(c.2), Owner::Alias(_))).map(|c| (c.0, c.1)).collect();
+        assert_eq!(aliases, [(0, 6), (0, 12), (32, 38)]);
+        assert!(found.iter().any(|c| owner(c.2) == Owner::Exclude(2) && (c.0, c.1) == (0, 6)));
+        assert!(found.iter().any(|c| owner(c.2) == Owner::Require(3) && (c.0, c.1) == (22, 31)));
+        assert_eq!(found.len(), 5);
+    }
+
+    #[test]
+    fn word_start_scan_holds_what_the_trie_cannot() {
+        // The trie marks key ends with U+FFFF: such a pattern goes to the automaton instead.
+        let d = Dictionary::from_csv_str("t.csv", "id,type,name,aliases\nodd,company,가\u{ffff}나,\nn,company,나,\n")
+            .unwrap();
+        assert!(normalize_key("가\u{ffff}나").contains(crawdad::END_MARKER));
+        let both = Matcher::compile(d.entities(), &[], &|_| false, &[Scan::Everywhere, Scan::WordStarts]).unwrap();
+        let bytes = both.to_bytes().unwrap();
+        let everywhere = Matcher::from_bytes(&bytes, Scan::Everywhere).unwrap();
+        let word_starts = Matcher::from_bytes(&bytes, Scan::WordStarts).unwrap();
+        let text = "가\u{ffff}나 다나";
+        assert_eq!(spans(&everywhere, text), [(0, 9, 0), (6, 9, 1), (13, 16, 1)]);
+        // 나 after U+FFFF (not a letter) starts a word, 나 inside 다나 does not.
+        assert_eq!(spans(&word_starts, text), [(0, 9, 0), (6, 9, 1)]);
+    }
+
+    #[test]
+    fn to_bytes_builds_the_scan_it_lacks() {
+        let d =
+            Dictionary::from_csv_str("t.csv", "id,type,name,aliases\nsamsung,company,삼성,\nsec,company,삼성전자,\n")
+                .unwrap();
+        let text = "삼성전자는 전자 삼성";
+        for built in [Scan::Everywhere, Scan::WordStarts] {
+            let m = Matcher::compile(d.entities(), &[], &|_| false, &[built]).unwrap();
+            let bytes = m.to_bytes().unwrap();
+            for scan in [Scan::Everywhere, Scan::WordStarts] {
+                let loaded = Matcher::from_bytes(&bytes, scan).unwrap();
+                let fresh = Matcher::compile(d.entities(), &[], &|_| false, &[scan]).unwrap();
+                assert_eq!(spans(&loaded, text), spans(&fresh, text), "built {built:?}, loaded {scan:?}");
+            }
+        }
     }
 }

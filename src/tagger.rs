@@ -7,7 +7,7 @@ use crate::boundary::{self, Left, Right};
 use crate::dictionary::{Dictionary, Entity, EntityId};
 use crate::error::Result;
 use crate::input::Article;
-use crate::matcher::{Candidate, Matcher, Owner};
+use crate::matcher::{Candidate, Matcher, Owner, Scan};
 use crate::morph::{Cache, KoDic, KoDicWorker, Morpheme, SharedCache};
 use crate::normalize::{normalize_keep_case, Normalized};
 use crate::topic::{TermHit, TopicScore, TopicSet};
@@ -190,6 +190,15 @@ impl TaggerBuilder {
         self
     }
 
+    /// What the matcher must find: without morphology, nothing that starts inside a word can
+    /// be accepted, and a scan from word starts only is enough (and cheaper).
+    fn scan(&self) -> Scan {
+        match self.morphology {
+            Morphology::Off => Scan::WordStarts,
+            Morphology::OnDemand => Scan::Everywhere,
+        }
+    }
+
     /// Compiles `dictionary` into a tagger, checking its topic queries.
     pub fn build(&self, dictionary: Dictionary) -> Result<Tagger> {
         let topics = TopicSet::compile(dictionary.topics(), dictionary.entities())?;
@@ -204,7 +213,7 @@ impl TaggerBuilder {
                 _ => false,
             }
         };
-        let matcher = Matcher::compile(dictionary.entities(), topics.terms(), &guard)?;
+        let matcher = Matcher::compile(dictionary.entities(), topics.terms(), &guard, &[self.scan()])?;
         let kodic = if self.morphology == Morphology::OnDemand { kodic } else { None };
         Ok(self.assemble(dictionary, matcher, topics, kodic))
     }
@@ -229,7 +238,7 @@ const COMPILED_MAGIC: &[u8] = b"hantag compiled dictionary\n";
 /// The version and layout a compiled dictionary must have; a file with another is refused
 /// with "compile it again". It is stored as a one-byte length and the text, where files of
 /// the first layout (postcard) hold their version string, so those are refused too.
-const COMPILED_LABEL: &str = concat!(env!("CARGO_PKG_VERSION"), " (file format 2)");
+const COMPILED_LABEL: &str = concat!(env!("CARGO_PKG_VERSION"), " (file format 3)");
 
 // The label's length is stored in one byte that postcard would read as a whole length.
 const _: () = assert!(COMPILED_LABEL.len() < 128);
@@ -273,7 +282,7 @@ impl TaggerBuilder {
                 let topics = TopicSet::compile(dictionary.topics(), dictionary.entities())?;
                 Ok::<_, crate::Error>((dictionary, topics))
             },
-            || Matcher::from_bytes(matcher),
+            || Matcher::from_bytes(matcher, self.scan()),
         );
         let ((dictionary, topics), matcher) = (dictionary?, matcher?);
         let entity_count = dictionary.entities().len();
@@ -343,7 +352,10 @@ fn checksum(bytes: &[u8]) -> u64 {
 impl Tagger {
     /// The compiled dictionary as bytes, for [`TaggerBuilder::load_compiled`]: loading it
     /// skips parsing, normalizing, guard look-ups and the automaton build.
-    pub fn compiled_bytes(&self) -> Vec<u8> {
+    ///
+    /// # Errors
+    /// If an automaton the tagger was not built with cannot be built.
+    pub fn compiled_bytes(&self) -> Result<Vec<u8>> {
         let mut out = COMPILED_MAGIC.to_vec();
         out.extend([0; 8]);
         let head = out.len();
@@ -354,10 +366,10 @@ impl Tagger {
         self.inner.dictionary.to_packed(&mut out);
         let len = (out.len() - head) as u64;
         out[head - 8..head].copy_from_slice(&len.to_le_bytes());
-        out.extend(self.inner.matcher.to_bytes());
+        out.extend(self.inner.matcher.to_bytes()?);
         let checksum = checksum(&out[sum + 8..]);
         out[sum..sum + 8].copy_from_slice(&checksum.to_le_bytes());
-        out
+        Ok(out)
     }
 
     /// A tagger with the default options (morphology on demand, common-word guard on).
@@ -715,7 +727,7 @@ mod tests {
     #[test]
     fn damaged_compiled_files_are_errors() {
         let d = Dictionary::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dict")).unwrap();
-        let bytes = Tagger::new(d).unwrap().compiled_bytes();
+        let bytes = Tagger::new(d).unwrap().compiled_bytes().unwrap();
         let load = |b: &[u8]| Tagger::builder().morphology(Morphology::Off).load_compiled(b);
         let step = (bytes.len() / 400).max(1);
         // Cut anywhere, or any byte changed: an error (the checksum sees what no structure
@@ -757,7 +769,7 @@ mod tests {
         assert!(msg.contains("compile it again") && msg.contains("compiled by hantag 0.1.0,"), "{msg}");
         // A later version of this layout.
         let d = Dictionary::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dict")).unwrap();
-        let mut other = Tagger::new(d).unwrap().compiled_bytes();
+        let mut other = Tagger::new(d).unwrap().compiled_bytes().unwrap();
         let label_at = magic.len() + 8 + 1;
         other[label_at] = b'9';
         assert!(load(&other).contains("compile it again"), "{}", load(&other));

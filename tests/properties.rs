@@ -6,6 +6,9 @@
 //!   text to the reported surface, which spells the alias; mentions do not overlap;
 //! - tagging the same article twice, with the same or another worker, gives the same result;
 //! - a batch gives the same bytes with 1 and 4 threads;
+//! - the word-start scan (no morphology) finds exactly the occurrences of the full scan that
+//!   such a tagger can accept: aliases and terms at word starts, exclusions and context
+//!   phrases anywhere;
 //! - the readers turn any bytes, under any extension, into records without panicking, and
 //!   account for every file.
 //!
@@ -14,8 +17,10 @@
 //! are kept at the end as regression tests.
 
 use hantag::batch::{self, BatchOptions, Sink};
+use hantag::boundary::{left_edge, Left};
 use hantag::export::{jsonl, Outcome};
 use hantag::input::{read_input, InputPath, ReadOptions, Record};
+use hantag::matcher::{Candidate, Matcher, Owner, Scan};
 use hantag::normalize::{normalize, normalize_keep_case, normalize_key};
 use hantag::{Article, Dictionary, Field, Morphology, Tagger};
 use proptest::prelude::*;
@@ -418,6 +423,44 @@ proptest! {
 }
 
 /// Reads `bytes` as a file named `name` and parses every record; returns the records.
+/// The built-in dictionary and topics with the fixture entities, compiled for both scans.
+fn matchers() -> &'static (Matcher, Matcher) {
+    static M: OnceLock<(Matcher, Matcher)> = OnceLock::new();
+    M.get_or_init(|| {
+        let mut d = fixture_dict();
+        d.extend(Dictionary::builtin().unwrap());
+        let topics = hantag::topic::TopicSet::compile(d.topics(), d.entities()).unwrap();
+        let compile = |scan| Matcher::compile(d.entities(), topics.terms(), &|_| false, &[scan]).unwrap();
+        (compile(Scan::Everywhere), compile(Scan::WordStarts))
+    })
+}
+
+fn sorted(mut candidates: Vec<Candidate>) -> Vec<(u32, u32, u32)> {
+    let mut v: Vec<(u32, u32, u32)> = candidates.drain(..).map(|c| (c.start, c.end, c.surface)).collect();
+    v.sort_unstable();
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_word_start_scan_keeps_what_a_tagger_without_morphology_can_accept(text in article_text()) {
+        let (everywhere, word_starts) = matchers();
+        let norm = normalize(&text);
+        let t = norm.as_str();
+        let (mut all, mut some) = (Vec::new(), Vec::new());
+        everywhere.scan(t, &mut all);
+        word_starts.scan(t, &mut some);
+        let surfaces = everywhere.surfaces();
+        all.retain(|c| match surfaces[c.surface as usize].owner {
+            Owner::Alias(_) | Owner::Term(_) => left_edge(t, c.start as usize) == Left::Ok,
+            Owner::Exclude(_) | Owner::Require(_) => true,
+        });
+        prop_assert_eq!(sorted(all), sorted(some), "{:?}", t);
+    }
+}
+
 fn read_all(dir: &std::path::Path, name: &str, bytes: &[u8], opts: &ReadOptions) -> Vec<Result<Article, String>> {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();

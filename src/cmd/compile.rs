@@ -13,7 +13,13 @@ pub fn run(args: CompileArgs) -> u8 {
             return 2;
         }
     };
-    let bytes = tagger.compiled_bytes();
+    let bytes = match tagger.compiled_bytes() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     // Written under a temporary name and renamed, like every output of hantag.
     let tmp = args.output.with_extension(format!("partial-{}", std::process::id()));
     let written = std::fs::File::create(&tmp)
