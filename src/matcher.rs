@@ -52,10 +52,21 @@ pub struct TermSpec {
 }
 
 /// An occurrence of a surface form in normalized text, before validation.
+///
+/// It carries what validation asks of its surface first, so that the surface table (large,
+/// and read at random) is only read for exact-case aliases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidate {
     /// Index into [`Matcher::surfaces`].
     pub surface: u32,
+    /// The surface's owner.
+    pub owner: Owner,
+    /// The surface is guarded (a common word: tag only with evidence).
+    pub guarded: bool,
+    /// The surface is a wildcard term.
+    pub prefix: bool,
+    /// The surface is an exact-case alias.
+    pub exact: bool,
     /// Byte offset of the start in the normalized text.
     pub start: u32,
     /// Byte offset of the end in the normalized text.
@@ -84,8 +95,28 @@ pub struct Matcher {
     /// terms first, up to `split[p]`, then exclusion and context phrases.
     starts: Vec<u32>,
     split: Vec<u32>,
-    targets: Vec<u32>,
+    targets: Vec<Target>,
     surfaces: Vec<Surface>,
+}
+
+/// A surface a pattern stands for, with the facts a [`Candidate`] carries.
+#[derive(Clone, Copy)]
+struct Target {
+    surface: u32,
+    owner: Owner,
+    guarded: bool,
+    prefix: bool,
+    exact: bool,
+}
+
+/// The targets of `ids`, which must index `surfaces`.
+fn targets_of(ids: &[u32], surfaces: &[Surface]) -> Vec<Target> {
+    ids.iter()
+        .map(|&i| {
+            let s = &surfaces[i as usize];
+            Target { surface: i, owner: s.owner, guarded: s.guarded, prefix: s.prefix, exact: s.exact_key.is_some() }
+        })
+        .collect()
 }
 
 /// The two structures of a [`Scan::WordStarts`] matcher.
@@ -320,6 +351,7 @@ impl Matcher {
         let everywhere = scans.contains(&Scan::Everywhere).then(|| build_everywhere(&patterns)).transpose()?;
         let word_starts = scans.contains(&Scan::WordStarts).then(|| build_word_starts(&patterns)).transpose()?;
         let Patterns { starts, split, targets, .. } = patterns;
+        let targets = targets_of(&targets, &surfaces);
         Ok(Matcher { everywhere, word_starts, starts, split, targets, surfaces })
     }
 
@@ -346,7 +378,8 @@ impl Matcher {
         let mut p = Packer::default();
         p.u32s(&self.starts);
         p.u32s(&self.split);
-        p.u32s(&self.targets);
+        let ids: Vec<u32> = self.targets.iter().map(|t| t.surface).collect();
+        p.u32s(&ids);
         p.count(self.surfaces.len());
         for s in &self.surfaces {
             let (kind, index) = match s.owner {
@@ -410,6 +443,7 @@ impl Matcher {
         if !consistent {
             return Err(bad("inconsistent tables"));
         }
+        let targets = targets_of(&targets, &surfaces);
         Ok(Matcher { everywhere, word_starts, starts, split, targets, surfaces })
     }
 
@@ -461,8 +495,16 @@ impl Matcher {
             Part::Anywhere => self.split[p]..self.starts[p + 1],
         };
         let (start, end) = (start as u32, end as u32);
-        for &surface in self.targets.get(range.start as usize..range.end as usize).unwrap_or_default() {
-            out.push(Candidate { surface, start, end });
+        for t in self.targets.get(range.start as usize..range.end as usize).unwrap_or_default() {
+            out.push(Candidate {
+                surface: t.surface,
+                start,
+                end,
+                owner: t.owner,
+                guarded: t.guarded,
+                prefix: t.prefix,
+                exact: t.exact,
+            });
         }
     }
 

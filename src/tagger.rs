@@ -497,7 +497,7 @@ impl Worker {
         for i in 0..2 {
             let text = s.norm[i].as_str();
             for c in &s.candidates[i] {
-                if let Owner::Require(e) = surfaces[c.surface as usize].owner {
+                if let Owner::Require(e) = c.owner {
                     if edges_clear(text, c) {
                         s.required[e as usize] = generation;
                     }
@@ -514,7 +514,7 @@ impl Worker {
             // Exclusion phrases found in this field, gathered once (they are few), so that
             // checking a candidate does not rescan every candidate of the field.
             s.exclusions.clear();
-            s.exclusions.extend(candidates.iter().filter_map(|x| match surfaces[x.surface as usize].owner {
+            s.exclusions.extend(candidates.iter().filter_map(|x| match x.owner {
                 Owner::Exclude(e) => Some((e, x.start..x.end)),
                 _ => None,
             }));
@@ -522,8 +522,7 @@ impl Worker {
             s.spaces.clear();
             s.spaces_ready = false;
             for c in candidates {
-                let surface = &surfaces[c.surface as usize];
-                match surface.owner {
+                match c.owner {
                     Owner::Alias(e) => {
                         let e = e as usize;
                         if inner.has_requires[e] && s.required[e] != generation {
@@ -536,7 +535,7 @@ impl Worker {
                         {
                             continue;
                         }
-                        if let Some(key) = &surface.exact_key {
+                        if let (true, Some(key)) = (c.exact, &surfaces[c.surface as usize].exact_key) {
                             let seen =
                                 normalize_keep_case(&original[norm.original_span(c.start as usize..c.end as usize)])
                                     .replace(' ', "");
@@ -548,9 +547,7 @@ impl Worker {
                     }
                     Owner::Term(t) => {
                         // A term that no topic scopes to this field needs no validation.
-                        if inner.topics.wants(t, field)
-                            && validate(text, c, false, true, surface.prefix, &mut self.cache)
-                        {
+                        if inner.topics.wants(t, field) && validate(text, c, false, true, c.prefix, &mut self.cache) {
                             if !s.spaces_ready {
                                 s.spaces.extend(text.match_indices(' ').map(|(i, _)| i));
                                 s.spaces_ready = true;
@@ -574,9 +571,8 @@ impl Worker {
                 if s.occupied.any(range.clone()) {
                     continue;
                 }
-                let surface = &surfaces[c.surface as usize];
-                let evidence = s.required[e as usize] == generation || surface.exact_key.is_some();
-                if !validate(text, &c, surface.guarded, evidence, surface.prefix, &mut self.cache) {
+                let evidence = s.required[e as usize] == generation || c.exact;
+                if !validate(text, &c, c.guarded, evidence, c.prefix, &mut self.cache) {
                     continue;
                 }
                 // NFKC can expand one original character into several words (ﷺ): two
