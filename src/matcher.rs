@@ -465,6 +465,11 @@ impl Matcher {
         let Some(w) = &self.word_starts else { return };
         if let Some(trie) = &w.trie {
             boundary::for_each_word_start(text, |start| {
+                // A space starts a "word" for the edge rule, but no pattern starts with one
+                // (normalized forms are trimmed): two words in five, skipped here.
+                if text.as_bytes()[start] == b' ' {
+                    return;
+                }
                 let end = std::cell::Cell::new(start);
                 for (p, _) in trie.common_prefix_search(Counted { chars: text[start..].chars(), end: &end }) {
                     self.push(p as usize, Part::Own, start, end.get(), out);
