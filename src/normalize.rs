@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 use unicode_normalization::char::canonical_combining_class;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Normalized text with a map from its bytes back to the byte ranges of the original.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,19 +76,31 @@ impl Normalized {
     }
 
     /// Appends `run`, which starts at byte `from` of the original and which normalization
-    /// leaves as it is (but for ASCII case): one linear segment, as `push` would make it.
-    fn push_run(&mut self, run: &str, from: usize, fold_case: bool) {
+    /// leaves as it is (but for ASCII case; `upper`: the run has an ASCII capital): one linear
+    /// segment, as `push` would make it.
+    // Inlined into the loop of `normalize_into`: the call cost as much as a short run.
+    #[inline(always)]
+    fn push_run(&mut self, run: &str, from: usize, fold_case: bool, upper: bool) {
         let norm = self.text.len() as u32;
         let extends =
             self.segments.last().is_some_and(|last| last.linear && last.orig + (norm - last.norm) == from as u32);
         if !extends {
-            let first = run.chars().next().map_or(0, char::len_utf8);
+            // The length of the first character, from its first byte.
+            let first = run.as_bytes().first().map_or(0, |b| b.leading_ones().max(1)) as usize;
             self.segments.push(Segment { norm, orig: from as u32, orig_end: (from + first) as u32, linear: true });
         }
         self.text.push_str(run);
-        if fold_case {
+        if fold_case && upper {
             self.text[norm as usize..].make_ascii_lowercase();
         }
+    }
+
+    /// Appends the NFKC form of a `…` at byte `from` of the original that nothing joins: three
+    /// dots from its three bytes, as `push` would add them.
+    fn push_ellipsis(&mut self, from: usize) {
+        // The second and third dots extend the segment of the first.
+        self.push('.', from..from + ELLIPSIS.len_utf8());
+        self.text.push_str("..");
     }
 
     fn push(&mut self, c: char, from: Range<usize>) {
@@ -269,8 +281,14 @@ impl Iterator for Visible<'_> {
 
     fn next(&mut self) -> Option<(usize, char)> {
         loop {
-            let c = self.text.get(self.pos..)?.chars().next()?;
             let at = self.pos;
+            // ASCII (never invisible) without the general decoding.
+            let &b = self.text.as_bytes().get(at)?;
+            if b.is_ascii() {
+                self.pos += 1;
+                return Some((at, char::from(b)));
+            }
+            let c = self.text.get(self.pos..)?.chars().next()?;
             self.pos += c.len_utf8();
             if !is_invisible(c) {
                 return Some((at, c));
@@ -280,40 +298,129 @@ impl Iterator for Visible<'_> {
 }
 
 /// The end of the run from `start` (a character [`fast_char`] accepts) that normalizes to
-/// itself but for ASCII case: ASCII letters, digits and punctuation, Hangul syllables and
-/// single spaces between them, stopping before a character that could join the run's last.
-/// Most of a Korean article is such runs; the rest goes through the general path.
-fn fast_run(bytes: &[u8], start: usize) -> usize {
-    let (mut i, mut end, mut before_last) = (start, start, start);
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b == b' ' && end == i {
-            // A single space is kept only with a run character after it.
-            i += 1;
+/// itself but for ASCII case, and whether the run has an ASCII capital: ASCII letters, digits
+/// and punctuation, the characters of [`wide_stable_len`] and single spaces between them,
+/// stopping before a character that could join the run's last. Most of a Korean article is
+/// such runs; the rest goes through the general path.
+#[inline(never)]
+fn fast_run(text: &str, start: usize) -> (usize, bool) {
+    let bytes = text.as_bytes();
+    let (mut i, mut upper) = (start, false);
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            if b.wrapping_sub(b'!') <= b'~' - b'!' {
+                upper |= b.is_ascii_uppercase();
+                i += 1;
+                continue;
+            }
+            // A single space is kept only with a run character after it (given back below).
+            if b == b' ' && i > start && bytes[i - 1] != b' ' {
+                i += 1;
+                continue;
+            }
+            // Other ASCII (controls, a second space) never joins what precedes it.
+            break;
+        }
+        // Lead bytes of U+B000..=U+CFFF, which are all syllables: three quarters of them.
+        if matches!(b, 0xEB | 0xEC) {
+            i += 3;
             continue;
         }
-        let len = match b {
-            b'!'..=b'~' => 1,
-            _ if is_syllable_at(bytes, i) => 3,
-            // Other ASCII (controls, a second space) never joins what precedes it; any other
-            // character might (a combining mark, a jamo), so the last one is left to it.
-            _ if b < 0x80 => return end,
-            // A space before it is left too (a mark can join a space).
-            _ => return if i > end { end } else { before_last },
-        };
-        before_last = end;
-        i += len;
-        end = i;
+        let len = wide_stable_len(bytes, i);
+        if len > 0 {
+            i += len;
+            continue;
+        }
+        // Any other character might join what precedes it (a combining mark, a jamo). A space
+        // before it is left to it (a mark can join a space); so is the run's last character,
+        // unless the character joins nothing (`…` ends many a headline). An invisible character
+        // joins nothing, but what follows it might.
+        if i > start && bytes[i - 1] == b' ' {
+            return (i - 1, upper);
+        }
+        if text[i..].chars().next().is_some_and(|n| !is_invisible(n) && join_kind(n) == Join::No) {
+            return (i, upper);
+        }
+        let mut last = i;
+        while last > start {
+            last -= 1;
+            if bytes[last] & 0xC0 != 0x80 {
+                break;
+            }
+        }
+        return (last, upper);
     }
-    end
+    if i > start && bytes[i - 1] == b' ' {
+        i -= 1;
+    }
+    (i, upper)
 }
 
-/// Whether `c` can start a [`fast_run`].
-fn fast_char(c: char) -> bool {
-    matches!(c, '!'..='~' | '\u{AC00}'..='\u{D7A3}')
+/// The length of the character at byte `i` (of valid UTF-8) if it is a non-ASCII character
+/// that the fast path copies, else 0: a character that NFKC and lower-casing leave unchanged,
+/// that is neither whitespace nor invisible and that never joins what precedes it. Precomposed
+/// Hangul syllables, most of a Korean article, and the others common in Korean news: `·`,
+/// curly quotes, arrows, `∼` and Han characters (`美`, `北`). (`tests::wide_stable_characters`
+/// checks every one of them against the general path.)
+#[inline]
+fn wide_stable_len(bytes: &[u8], i: usize) -> usize {
+    // UTF-8 keeps the order of code points, so the three bytes of a character, read as a
+    // number, fall in a range exactly when the character does.
+    match bytes.get(i..) {
+        Some(&[b0, b1, b2, ..]) => match u32::from_be_bytes([0, b0, b1, b2]) {
+            SYLLABLE_FIRST..=SYLLABLE_LAST => 3,
+            HAN_FIRST..=HAN_LAST | QUOTE_FIRST..=QUOTE_LAST | ARROW_FIRST..=ARROW_LAST | TILDE_OPERATOR => 3,
+            v if v >> 8 == MIDDLE_DOT => 2,
+            _ => 0,
+        },
+        Some(&[b0, b1]) if u32::from_be_bytes([0, 0, b0, b1]) == MIDDLE_DOT => 2,
+        _ => 0,
+    }
+}
+
+/// The UTF-8 bytes of a character of three bytes, as a number.
+const fn utf8_3(c: char) -> u32 {
+    let c = c as u32;
+    0xE0_80_80 | (c >> 12) << 16 | ((c >> 6) & 0x3F) << 8 | (c & 0x3F)
+}
+
+const SYLLABLE_FIRST: u32 = utf8_3('\u{AC00}');
+const SYLLABLE_LAST: u32 = utf8_3('\u{D7A3}');
+const HAN_FIRST: u32 = utf8_3('\u{4E00}');
+const HAN_LAST: u32 = utf8_3('\u{9FFF}');
+/// `‘’‚‛“”„‟`
+const QUOTE_FIRST: u32 = utf8_3('\u{2018}');
+const QUOTE_LAST: u32 = utf8_3('\u{201F}');
+/// `←↑→↓↔↕↖↗↘↙`
+const ARROW_FIRST: u32 = utf8_3('\u{2190}');
+const ARROW_LAST: u32 = utf8_3('\u{2199}');
+/// `∼`
+const TILDE_OPERATOR: u32 = utf8_3('\u{223C}');
+/// `·`, of two bytes.
+const MIDDLE_DOT: u32 = 0xC2_B7;
+
+/// U+2026, which NFKC makes `...`: the most common character of Korean news that normalization
+/// changes.
+const ELLIPSIS: char = '…';
+
+/// Whether the character at byte `i` of `text` might join what precedes it (or is invisible, and
+/// what follows might): it is not ASCII, `…` or a character of [`wide_stable_len`], which join
+/// nothing, and the text does not end at `i`.
+fn may_join(text: &str, i: usize) -> bool {
+    let rest = &text.as_bytes()[i..];
+    !(rest.first().is_none_or(u8::is_ascii) || wide_stable_len(rest, 0) > 0 || rest.starts_with("…".as_bytes()))
+}
+
+/// Whether the character at byte `i` of `text` can start a [`fast_run`].
+fn fast_char(text: &str, i: usize) -> bool {
+    text.as_bytes().get(i).is_some_and(u8::is_ascii_graphic) || wide_stable_len(text.as_bytes(), i) > 0
 }
 
 fn normalize_into(original: &str, fold_case: bool, out: &mut Normalized, fast: bool) {
+    if original.is_empty() {
+        // Nothing to set up (an article without a title or a body).
+        return;
+    }
     out.text.reserve(original.len());
     // Invisible characters are dropped before anything else looks at the text, so that a mark
     // or jamo after one still joins its cluster: `ㄱ\u{200b}ㅏ` is `가`, as its normalization is.
@@ -322,10 +429,30 @@ fn normalize_into(original: &str, fold_case: bool, out: &mut Normalized, fast: b
     let mut cluster = String::new();
     let (mut folded, mut lowered) = (String::new(), String::new());
     while let Some((i, c)) = chars.next() {
-        if fast && pending_space.is_none() && fast_char(c) {
-            let end = fast_run(original.as_bytes(), i);
+        if fast && fast_char(original, i) {
+            let (end, upper) = fast_run(original, i);
             if end > i {
-                out.push_run(&original[i..end], i, fold_case);
+                // What the general path would do first: end the whitespace run before `c`.
+                if let Some(space_start) = pending_space.take() {
+                    if !out.text.is_empty() {
+                        out.push(' ', space_start..i);
+                    }
+                }
+                out.push_run(&original[i..end], i, fold_case, upper);
+                let mut end = end;
+                // `…` ends many a run of a Korean headline; when nothing can join it, its dots
+                // as the slow path makes them, and on with the run after it.
+                while original[end..].starts_with(ELLIPSIS) && !may_join(original, end + ELLIPSIS.len_utf8()) {
+                    out.push_ellipsis(end);
+                    end += ELLIPSIS.len_utf8();
+                    if fast_char(original, end) {
+                        let (run_end, upper) = fast_run(original, end);
+                        if run_end > end {
+                            out.push_run(&original[end..run_end], end, fold_case, upper);
+                            end = run_end;
+                        }
+                    }
+                }
                 chars = Visible { text: original, pos: end }.peekable();
                 continue;
             }
@@ -347,6 +474,21 @@ fn normalize_into(original: &str, fold_case: bool, out: &mut Normalized, fast: b
         if !next_continues && fold_case && c.is_ascii_uppercase() {
             out.push(c.to_ascii_lowercase(), i..i + 1);
             continue;
+        }
+        if fast && !next_continues {
+            // What the slow path makes of a character alone, without its buffers: the character
+            // itself if NFKC and lower-casing leave it alone (`♥`), or `...` from `…`, the one
+            // character of Korean news that NFKC changes and that is common.
+            if c == ELLIPSIS {
+                out.push_ellipsis(i);
+                continue;
+            }
+            if is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
+                && (!fold_case || c.to_lowercase().eq(std::iter::once(c)))
+            {
+                out.push(c, i..i + c.len_utf8());
+                continue;
+            }
         }
         // Slow path: the cluster of c and every character that combines with it.
         cluster.clear();
@@ -499,6 +641,26 @@ mod tests {
             "中",
             "ﷺ",
             "é",
+            // The other characters of the fast path, and their neighbours.
+            "·",
+            "\u{b6}",
+            "\u{b8}",
+            "‘",
+            "”",
+            "\u{2017}",
+            "\u{2020}",
+            "\u{2024}",
+            "→",
+            "\u{219a}",
+            "∼",
+            "\u{223d}",
+            "\u{338}",
+            "美",
+            "\u{4dff}",
+            "\u{9fff}",
+            "\u{f900}",
+            "♥",
+            "ｶ\u{ff9e}",
         ]);
         prop::collection::vec(pieces, 0..24).prop_map(|v| v.concat())
     }
@@ -526,14 +688,60 @@ mod tests {
 
     #[test]
     fn fast_runs() {
-        assert_eq!(fast_run(b"abc def", 0), 7);
-        assert_eq!(fast_run(b"abc  def", 0), 3);
-        assert_eq!(fast_run(b"abc \tdef", 0), 3);
-        assert_eq!(fast_run("가나 다".as_bytes(), 0), 10);
+        assert_eq!(fast_run("abc def", 0), (7, false));
+        assert_eq!(fast_run("abC def", 0), (7, true));
+        assert_eq!(fast_run("abc  def", 0), (3, false));
+        assert_eq!(fast_run("abc \tdef", 0), (3, false));
+        assert_eq!(fast_run("abc ", 0), (3, false));
+        assert_eq!(fast_run("가나 다", 0), (10, false));
+        assert_eq!(fast_run("美國·北 “가”→∼", 0).0, "美國·北 “가”→∼".len());
         // A mark may join the last character (or the space) before it: left to the slow path.
-        assert_eq!(fast_run("가나\u{301}".as_bytes(), 0), 3);
-        assert_eq!(fast_run("가나 \u{301}".as_bytes(), 0), 6);
-        assert_eq!(fast_run("가\u{11a8}".as_bytes(), 0), 0);
+        assert_eq!(fast_run("가나\u{301}", 0).0, 3);
+        assert_eq!(fast_run("가·\u{301}", 0).0, 3);
+        assert_eq!(fast_run("가나 \u{301}", 0).0, 6);
+        assert_eq!(fast_run("가\u{11a8}", 0).0, 0);
+        // So may one after an invisible character; a character that joins nothing may not.
+        assert_eq!(fast_run("가나\u{200b}\u{301}", 0).0, 3);
+        assert_eq!(fast_run("가나…", 0).0, 6);
+        assert_eq!(fast_run("가나 …", 0).0, 6);
+    }
+
+    /// Every non-ASCII character of the fast path is one that the general path copies as it is,
+    /// in any company.
+    #[test]
+    fn wide_stable_characters() {
+        let wide: Vec<char> = (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| {
+                let mut buf = [0; 4];
+                let len = wide_stable_len(c.encode_utf8(&mut buf).as_bytes(), 0);
+                assert!(len == 0 || (len == c.len_utf8() && !c.is_ascii()), "{c:?}");
+                len > 0
+            })
+            .collect();
+        // Syllables, Han, `·`, quotes, arrows, `∼`.
+        assert_eq!(wide.len(), 11172 + 20992 + 1 + 8 + 10 + 1);
+        for c in wide {
+            assert!(c.nfkc().eq([c]) && c.to_lowercase().eq([c]), "{c:?}");
+            assert!(!is_space(c) && !is_invisible(c) && join_kind(c) == Join::No, "{c:?}");
+            for text in [
+                format!("{c}"),
+                format!("{c}a"),
+                format!("가{c}가"),
+                format!("A{c} {c}…"),
+                format!("{c}\u{301}"),
+                format!("{c} \u{301}"),
+                format!("ㄱ{c}\u{1161}"),
+                format!("\u{1100}{c}\u{200b}\u{1161}"),
+            ] {
+                for fold_case in [false, true] {
+                    let (mut fast, mut slow) = (Normalized::default(), Normalized::default());
+                    fast.refill(&text, fold_case);
+                    slow.refill_general(&text, fold_case);
+                    assert_eq!(fast, slow, "{text:?}");
+                }
+            }
+        }
     }
 
     fn check_map(original: &str) {
