@@ -185,14 +185,17 @@ impl Record {
             Record::Error(error) => Err(error),
             Record::Text { source, bytes } => parse_text(source, bytes),
             Record::Line { source, line, bytes, offset, format: LineFormat::Jsonl } => {
-                if let Some(at) = memchr::memchr(0, &bytes) {
+                // A plain line has no control character, so no NUL either.
+                let plain = is_plain(&bytes);
+                let nul = if plain { None } else { memchr::memchr(0, &bytes) };
+                if let Some(at) = nul {
                     let message = format!("line is binary (NUL byte at offset {})", at + offset);
                     return Err(InputError::new(source, Some(line), message));
                 }
                 // Valid UTF-8, nearly every line, is parsed in place; std's `from_utf8` is
                 // several times slower on Hangul, and is left to find where bad bytes start.
                 if let Ok(text) = simdutf8::basic::from_utf8(&bytes) {
-                    return parse_jsonl_line(source, line, text, &opts.fields);
+                    return parse_jsonl_text(source, line, text, &opts.fields, plain);
                 }
                 match decode_utf8_or_legacy(bytes) {
                     Ok(text) => parse_jsonl_line(source, line, &text, &opts.fields),
@@ -768,20 +771,48 @@ impl<R: Read> Read for Utf16Reader<R> {
     }
 }
 
+/// In tests, whether the JSONL fast path is to misbehave in the named way, to show that its
+/// property test would notice (`tests::Fault`); never otherwise.
+#[cfg(test)]
+macro_rules! broken {
+    ($fault:ident) => {
+        tests::is_broken(tests::Fault::$fault)
+    };
+}
+#[cfg(not(test))]
+macro_rules! broken {
+    ($fault:ident) => {
+        false
+    };
+}
+
 /// Parses one JSONL line into an article.
 ///
-/// The line is read in one streaming pass that keeps only the fields named in `fields` and
-/// never builds a [`Value`]; the result (article or error, message included) is what parsing
-/// the line into a [`Value`] and calling [`article_from_fields`] on its object would give.
+/// The line is read in one pass that keeps only the fields named in `fields` and never builds
+/// a [`Value`]: by [`read_plain_line`] when it has the common shape, otherwise by serde_json,
+/// streaming. The result (article or error, message included) is what parsing the line into a
+/// [`Value`] and calling [`article_from_fields`] on its object would give.
 fn parse_jsonl_line(source: String, line: u64, text: &str, fields: &FieldNames) -> Result<Article, InputError> {
+    parse_jsonl_text(source, line, text, fields, is_plain(text.as_bytes()))
+}
+
+/// [`parse_jsonl_line`] of a text of which [`is_plain`] is known.
+fn parse_jsonl_text(
+    source: String,
+    line: u64,
+    text: &str,
+    fields: &FieldNames,
+    plain: bool,
+) -> Result<Article, InputError> {
     let mut kept = KeptFields::new(fields);
-    let mut de = serde_json::Deserializer::from_str(text);
-    // As `serde_json::from_str`: the whole value first, then nothing but whitespace after it.
-    let parsed = RecordSeed { kept: &mut kept }.deserialize(&mut de).and_then(|is_object| de.end().map(|()| is_object));
-    match parsed {
-        Ok(true) => {}
-        Ok(false) => return Err(InputError::new(source, Some(line), "record is not a JSON object")),
-        Err(e) => return Err(InputError::new(source, Some(line), json_error_message(&e))),
+    if !(plain && read_plain_line(text, &mut kept)) {
+        // Declined lines may have filled some slots before the fast path gave up.
+        kept = KeptFields::new(fields);
+        match read_line_with_serde(text, &mut kept) {
+            Ok(true) => {}
+            Ok(false) => return Err(InputError::new(source, Some(line), "record is not a JSON object")),
+            Err(e) => return Err(InputError::new(source, Some(line), json_error_message(&e))),
+        }
     }
     let default_id = || {
         if source == "-" {
@@ -798,6 +829,211 @@ fn parse_jsonl_line(source: String, line: u64, text: &str, fields: &FieldNames) 
             Ok(article)
         }
         Err(message) => Err(InputError::new(source, Some(line), message)),
+    }
+}
+
+/// Reads one line, whatever it holds, into `kept`; yields whether it was an object.
+fn read_line_with_serde(text: &str, kept: &mut KeptFields<'_>) -> Result<bool, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    // As `serde_json::from_str`: the whole value first, then nothing but whitespace after it.
+    RecordSeed { kept }.deserialize(&mut de).and_then(|is_object| de.end().map(|()| is_object))
+}
+
+/// Whether a line holds no backslash and no control character (tab, CR and LF included):
+/// no escapes, so a string ends at the next quote and is its own value, and no NUL. One pass
+/// without early exit, so that it vectorizes.
+fn is_plain(bytes: &[u8]) -> bool {
+    let unusual = bytes.iter().fold(0u8, |seen, &b| {
+        seen | u8::from(b < 0x20 && !broken!(ControlCharacters)) | u8::from(b == b'\\' && !broken!(Escapes))
+    });
+    unusual == 0
+}
+
+/// Reads a line of the common shape into `kept` as serde_json would, in a few scans and
+/// without its machinery; declines (returns `false`, `kept` maybe part filled) anything else.
+/// The line must be [plain](is_plain).
+///
+/// The common shape is one flat object whose keys and values are strings (which in a plain
+/// line hold no escape and no control character), `null`, `true`, `false`, integers of at most
+/// 18 digits (which serde_json reads as `u64` or `i64` and prints as written, `-0` excepted),
+/// or arrays of such scalars, with spaces between tokens. Anything else, malformed or merely
+/// unusual, is declined and left to serde_json, so this never has to describe an error: a
+/// line it takes is valid JSON and its fields are exactly what [`read_line_with_serde`] would
+/// keep, duplicates included.
+fn read_plain_line(text: &str, kept: &mut KeptFields<'_>) -> bool {
+    PlainLine { text, at: 0 }.object(kept).is_some()
+}
+
+/// A value read by [`PlainLine`]: a string or integer as written, or what a kept field needs.
+enum PlainValue<'t> {
+    Str(&'t str),
+    Num(&'t str),
+    Null,
+    Other,
+}
+
+impl PlainValue<'_> {
+    fn to_field(&self) -> FieldValue {
+        match *self {
+            PlainValue::Str(text) => FieldValue::Str(text.to_owned()),
+            PlainValue::Num(text) => FieldValue::Num(text.to_owned()),
+            PlainValue::Null => FieldValue::Null,
+            PlainValue::Other => FieldValue::Other,
+        }
+    }
+}
+
+/// The reader of [`read_plain_line`]: every method gives `None` to decline the line.
+struct PlainLine<'t> {
+    text: &'t str,
+    at: usize,
+}
+
+impl<'t> PlainLine<'t> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        if self.peek() == Some(byte) {
+            self.at += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn skip_space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// The object, and nothing but whitespace after it.
+    fn object(&mut self, kept: &mut KeptFields<'_>) -> Option<()> {
+        self.skip_space();
+        self.eat(b'{')?;
+        self.skip_space();
+        if self.eat(b'}').is_none() {
+            loop {
+                self.eat(b'"')?;
+                let key = self.string()?;
+                self.skip_space();
+                self.eat(b':')?;
+                self.skip_space();
+                let value = self.value()?;
+                if let Some(slot) = kept.slot_of(key) {
+                    // A later duplicate replaces an earlier one, as in a `Map`.
+                    let slot = kept.slot_mut(slot);
+                    if slot.is_none() || !broken!(FirstDuplicateWins) {
+                        *slot = Some(value.to_field());
+                    }
+                }
+                self.skip_space();
+                match self.peek()? {
+                    b',' => self.at += 1,
+                    b'}' => break,
+                    _ => return None,
+                }
+                self.skip_space();
+            }
+            self.at += 1;
+        }
+        self.skip_space();
+        (self.at == self.text.len() || broken!(TrailingText)).then_some(())
+    }
+
+    /// A string whose opening quote has been read, up to its closing quote: in a plain line,
+    /// the next quote. Eight bytes at a time, as bit tricks on a `u64`: the strings of a line
+    /// are mostly short, too short for a `memchr` call to pay off.
+    #[inline(always)]
+    fn string(&mut self) -> Option<&'t str> {
+        const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+        const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+        const QUOTES: u64 = u64::from_le_bytes([b'"'; 8]);
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        let mut end = start;
+        let mut words = bytes[start..].chunks_exact(8);
+        let found = words.by_ref().find_map(|word| {
+            // Zero bytes of `x` get their high bit set in `(x - ONES) & !x`; a borrow may set
+            // it in bytes above the lowest zero too, but only the lowest is looked at.
+            let x = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ QUOTES;
+            let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
+            if zeros == 0 {
+                end += 8;
+                None
+            } else {
+                Some(end + zeros.trailing_zeros() as usize / 8)
+            }
+        });
+        let end = match found {
+            Some(end) => end,
+            None => end + memchr::memchr(b'"', words.remainder())?,
+        };
+        self.at = end + 1;
+        // Quotes are ASCII, so both ends are character boundaries.
+        Some(&self.text[start..end])
+    }
+
+    fn value(&mut self) -> Option<PlainValue<'t>> {
+        if self.eat(b'[').is_none() {
+            return self.scalar();
+        }
+        self.skip_space();
+        if self.eat(b']').is_none() {
+            loop {
+                self.scalar()?;
+                self.skip_space();
+                match self.peek()? {
+                    b',' => self.at += 1,
+                    b']' => break,
+                    _ => return None,
+                }
+                self.skip_space();
+            }
+            self.at += 1;
+        }
+        Some(PlainValue::Other)
+    }
+
+    fn scalar(&mut self) -> Option<PlainValue<'t>> {
+        let literal = |reader: &mut Self, word: &str, value| {
+            reader.text.as_bytes()[reader.at..].starts_with(word.as_bytes()).then(|| {
+                reader.at += word.len();
+                value
+            })
+        };
+        match self.peek()? {
+            b'"' => {
+                self.at += 1;
+                self.string().map(PlainValue::Str)
+            }
+            b'n' => literal(self, "null", PlainValue::Null),
+            b't' => literal(self, "true", PlainValue::Other),
+            b'f' => literal(self, "false", PlainValue::Other),
+            b'-' | b'0'..=b'9' => self.integer().map(PlainValue::Num),
+            _ => None,
+        }
+    }
+
+    /// An integer that serde_json reads as a `u64` or `i64` and prints as written: no leading
+    /// zero, not `-0` (a float to serde_json), at most 18 digits. What follows it is checked
+    /// by the caller, which takes only whitespace, `,`, `}` or `]`, so `1.5` and `1e3` decline.
+    fn integer(&mut self) -> Option<&'t str> {
+        let start = self.at;
+        let negative = self.eat(b'-').is_some();
+        let digits = self.at;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.at += 1;
+        }
+        let count = self.at - digits;
+        let zero_first = self.text.as_bytes()[digits..self.at].first() == Some(&b'0');
+        let max_digits = if broken!(LongNumbers) { 20 } else { 18 };
+        if count == 0 || count > max_digits || (zero_first && (count > 1 || (negative && !broken!(NegativeZero)))) {
+            return None;
+        }
+        Some(&self.text[start..self.at])
     }
 }
 
@@ -853,6 +1089,9 @@ struct KeptFields<'f> {
     names: [&'f str; INLINE_SLOTS],
     /// Whether the names fit in `names` and no two of them are equal.
     distinct: bool,
+    /// Bit `n` set for each role name of `n` bytes (63 for any longer), so that most keys that
+    /// are not kept are turned away by their length alone.
+    lengths: u64,
     /// The first slots; for the many-body-candidates case the rest go to `more`.
     inline: [Option<FieldValue>; INLINE_SLOTS],
     more: Vec<Option<FieldValue>>,
@@ -875,6 +1114,7 @@ impl<'f> KeptFields<'f> {
             roles,
             names,
             distinct,
+            lengths: fields.role_names().fold(0, |lengths, name| lengths | length_bit(name)),
             inline: Default::default(),
             more: std::iter::repeat_with(|| None).take(more).collect(),
         }
@@ -905,7 +1145,9 @@ impl<'f> KeptFields<'f> {
     /// The slot of a field name, or `None` for a field that is not kept: the position of its
     /// first role in [`FieldNames::role_names`].
     fn slot_of(&self, name: &str) -> Option<usize> {
-        if self.roles <= INLINE_SLOTS {
+        if self.lengths & length_bit(name) == 0 {
+            None
+        } else if self.roles <= INLINE_SLOTS {
             self.names[..self.roles].iter().position(|&role| same_name(role, name))
         } else {
             self.fields.role_names().position(|role| role == name)
@@ -938,6 +1180,11 @@ impl<'f> KeptFields<'f> {
             Some(_) => Err(format!("field \"{name}\" is not a string")),
         }
     }
+}
+
+/// The bit of a name's length in [`KeptFields::lengths`].
+fn length_bit(name: &str) -> u64 {
+    1 << name.len().min(63)
 }
 
 /// Whether two field names are equal, with the cheap tests (length, first byte) first: most
@@ -2851,6 +3098,285 @@ mod tests {
         assert!(seen.values().all(|&count| count >= 10), "{seen:?}");
     }
 
+    // -----------------------------------------------------------------------------------------
+    // The JSONL fast path against the serde_json path
+
+    /// Ways the fast path can be broken on purpose, to show that its property test notices.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(super) enum Fault {
+        /// Backslashes pass as plain bytes, escapes taken as written.
+        Escapes,
+        /// Control characters pass as plain bytes.
+        ControlCharacters,
+        /// A duplicate key keeps its first value.
+        FirstDuplicateWins,
+        /// Whatever follows the object is ignored.
+        TrailingText,
+        /// Integers of up to 20 digits, past `i64` and `u64`.
+        LongNumbers,
+        /// `-0` taken as an integer.
+        NegativeZero,
+    }
+
+    thread_local! {
+        static FAULT: std::cell::Cell<Option<Fault>> = const { std::cell::Cell::new(None) };
+    }
+
+    pub(super) fn is_broken(fault: Fault) -> bool {
+        FAULT.with(|current| current.get() == Some(fault))
+    }
+
+    /// Runs `f` with the fast path broken in the given way.
+    fn with_fault<T>(fault: Fault, f: impl FnOnce() -> T) -> T {
+        struct Reset;
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                FAULT.with(|current| current.set(None));
+            }
+        }
+        FAULT.with(|current| current.set(Some(fault)));
+        let _reset = Reset;
+        f()
+    }
+
+    fn slots(kept: &KeptFields<'_>) -> Vec<Option<FieldValue>> {
+        (0..kept.roles).map(|slot| kept.slot(slot).clone()).collect()
+    }
+
+    /// How the fast path differs from serde_json on a line under some field-name set, if it
+    /// takes the line at all: it must only take valid JSON objects and keep exactly the
+    /// fields, and so build exactly the article, that serde_json does.
+    fn plain_path_disagreement(text: &str) -> Option<String> {
+        for fields in field_name_sets() {
+            let mut fast = KeptFields::new(&fields);
+            if !(is_plain(text.as_bytes()) && read_plain_line(text, &mut fast)) {
+                continue;
+            }
+            let mut slow = KeptFields::new(&fields);
+            let parsed = read_line_with_serde(text, &mut slow).map_err(|e| e.to_string());
+            if parsed != Ok(true) {
+                return Some(format!("fast path took {text:?}, serde_json gave {parsed:?}"));
+            }
+            if slots(&fast) != slots(&slow) {
+                return Some(format!("{text:?} with {fields:?}: {:?} != {:?}", slots(&fast), slots(&slow)));
+            }
+            let fast = article_from_fields(fast, || "default".to_string());
+            let slow = article_from_fields(slow, || "default".to_string());
+            if fast != slow {
+                return Some(format!("{text:?} with {fields:?}: {fast:?} != {slow:?}"));
+            }
+        }
+        None
+    }
+
+    /// Whether the fast path takes a line under the default field names.
+    fn takes_fast_path(text: &str) -> bool {
+        is_plain(text.as_bytes()) && read_plain_line(text, &mut KeptFields::new(&FieldNames::default()))
+    }
+
+    /// Keys of the field-name sets, written plainly, and others: the first six most often.
+    const PLAIN_KEYS: &[&str] = &[
+        "id",
+        "title",
+        "body",
+        "text",
+        "date",
+        "url",
+        "x",
+        "a",
+        "f",
+        "본문",
+        "제목",
+        "",
+        "source",
+        "labels",
+        "headline",
+        "content",
+        "article_id",
+        "published",
+        "link",
+    ];
+    /// Keys just outside the fast path's shape.
+    const NEAR_KEYS: &[&str] = &["ti\\\"tle", "ti\\u0074le", "b\tody"];
+    /// Values of the fast path's shape: the first six most often.
+    const PLAIN_VALUES: &[&str] = &[
+        r#""""#,
+        r#""기사 제목""#,
+        r#""a b""#,
+        r#""😀 x""#,
+        r#""  ""#,
+        r#""제6회 국제주택도시금융포럼 — 한빛AI 2025-04-23, 서울""#,
+        "null",
+        "true",
+        "false",
+        "0",
+        "7",
+        "-7",
+        "42",
+        "123456789012345678",
+        "-123456789012345678",
+        "[]",
+        "[ ]",
+        r#"["a", 1, null, true, false, -2]"#,
+    ];
+    /// Values just outside the fast path's shape, valid JSON or not.
+    const NEAR_VALUES: &[&str] = &[
+        r#""a\"b""#,
+        r#""\n""#,
+        r#""\u00e9""#,
+        "\"raw\ttab\"",
+        "\"raw\u{1f}unit\"",
+        "nul",
+        "tru",
+        "nulls",
+        "-0",
+        "007",
+        "-01",
+        "1.5",
+        "1e3",
+        "1E3",
+        "-",
+        "--1",
+        "1234567890123456789",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "18446744073709551615",
+        "18446744073709551616",
+        "99999999999999999999",
+        r#"["a",]"#,
+        "[,]",
+        "[[]]",
+        "[{}]",
+        "[1 2]",
+        "{}",
+        r#"{"a": 1}"#,
+        "[",
+        r#"""#,
+    ];
+
+    /// A line built to take the fast path (or, half the time, now and then just miss it):
+    /// plain keys and simple values, duplicates, spaces; with `near`, sometimes other JSON
+    /// whitespace or whitespace that is not JSON's, pieces from just outside the shape, a
+    /// stray token.
+    fn plain_jsonl_line_of(near: bool) -> impl Strategy<Value = String> {
+        let space = move || {
+            sometimes_invalid(
+                prop_oneof![12 => Just(""), 8 => Just(" "), 1 => Just("  ")],
+                prop_oneof![
+                    Just("\t"),
+                    Just("\r"),
+                    Just("\n"),
+                    Just(" \r\n\t"),
+                    Just("\u{a0}"),
+                    Just("\u{b}"),
+                    Just("\u{c}")
+                ],
+                near,
+            )
+        };
+        let key =
+            sometimes_invalid(prop_oneof![2 => pick(&PLAIN_KEYS[..6]), 1 => pick(PLAIN_KEYS)], pick(NEAR_KEYS), near);
+        let value = sometimes_invalid(
+            prop_oneof![2 => pick(&PLAIN_VALUES[..6]), 1 => pick(PLAIN_VALUES)],
+            pick(NEAR_VALUES),
+            near,
+        );
+        let entry = (space(), key, space(), space(), value, space())
+            .prop_map(|(s1, k, s2, s3, v, s4)| format!("{s1}\"{k}\"{s2}:{s3}{v}{s4}"));
+        let separator = sometimes_invalid(Just(","), prop_oneof![Just(",,"), Just(""), Just(";")], near);
+        let tail = sometimes_invalid(Just(""), prop_oneof![Just(","), Just("x"), Just("}"), Just("{}")], near);
+        (space(), prop::collection::vec(entry, 0..8), separator, space(), tail, space()).prop_map(
+            |(lead, entries, separator, inner, tail, end)| {
+                format!("{lead}{{{}{inner}}}{tail}{end}", entries.join(separator))
+            },
+        )
+    }
+
+    fn plain_jsonl_line() -> impl Strategy<Value = String> {
+        prop_oneof![plain_jsonl_line_of(false), plain_jsonl_line_of(true)]
+    }
+
+    #[test]
+    fn plain_path_agrees_with_serde_on_edge_cases() {
+        for text in JSONL_EDGE_CASES {
+            assert_eq!(plain_path_disagreement(text), None);
+        }
+        for text in PLAIN_VALUES.iter().chain(NEAR_VALUES) {
+            for line in [format!("{{\"id\": {text}, \"body\": \"b\"}}"), format!("{{\"body\": \"b\", \"x\": {text}}}")]
+            {
+                assert_eq!(plain_path_disagreement(&line), None);
+                assert_same_as_reference(&line);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_path_takes_the_common_shape_and_declines_the_rest() {
+        // The corpus shape, and the ones the fast path is for.
+        for text in [
+            JSONL_EDGE_CASES[0],
+            JSONL_EDGE_CASES[1],
+            r#"{}"#,
+            r#"  {"id":7,"body":"b","date":-1714000000,"labels":["a", 1, null, true, false]}  "#,
+            r#"{"body": "b", "body": "c", "x": [], "x": null}"#,
+        ] {
+            assert!(takes_fast_path(text), "{text}");
+        }
+        // Escapes, control characters, floats, `-0`, long integers, nesting, errors of any kind.
+        for text in [
+            r#"{"body": "a\"b"}"#,
+            "{\"body\":\t\"b\"}",
+            r#"{"id": 1.5, "body": "b"}"#,
+            r#"{"id": -0, "body": "b"}"#,
+            r#"{"id": 1234567890123456789, "body": "b"}"#,
+            r#"{"body": "b", "labels": [[]]}"#,
+            r#"{"body": "b", "labels": {}}"#,
+            r#"{"body": "b",}"#,
+            r#"{"body": "b"} x"#,
+            r#"[{"body": "b"}]"#,
+            r#"{"body": nul}"#,
+        ] {
+            assert!(!takes_fast_path(text), "{text}");
+        }
+    }
+
+    /// Guards the property tests below against a generator that misses the fast path, or
+    /// only ever takes it.
+    #[test]
+    fn plain_line_generator_takes_and_misses_the_fast_path() {
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+
+        let mut runner = TestRunner::deterministic();
+        let strategy = plain_jsonl_line();
+        let taken = (0..2000).filter(|_| takes_fast_path(&strategy.new_tree(&mut runner).unwrap().current())).count();
+        assert!((300..1700).contains(&taken), "{taken} of 2000");
+    }
+
+    /// The property test below notices each way of breaking the fast path.
+    #[test]
+    fn plain_path_check_catches_a_broken_fast_path() {
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+
+        for fault in [
+            Fault::Escapes,
+            Fault::ControlCharacters,
+            Fault::FirstDuplicateWins,
+            Fault::TrailingText,
+            Fault::LongNumbers,
+            Fault::NegativeZero,
+        ] {
+            let mut runner = TestRunner::deterministic();
+            let strategy = plain_jsonl_line();
+            let caught = (0..4096).any(|_| {
+                let line = strategy.new_tree(&mut runner).unwrap().current();
+                with_fault(fault, || plain_path_disagreement(&line)).is_some()
+            });
+            assert!(caught, "{fault:?} went unnoticed");
+        }
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
 
@@ -2876,6 +3402,32 @@ mod tests {
         ) {
             let bytes = if legacy { euc_kr(&line).unwrap_or_else(|| line.clone().into_bytes()) } else { line.into_bytes() };
             assert_line_same_as_reference(&mutate_bytes(&bytes, &mutations));
+        }
+
+        /// Lines of the fast path's shape: it takes them as serde_json does, or declines.
+        #[test]
+        fn plain_path_agrees_with_serde_on_plain_lines(line in plain_jsonl_line()) {
+            proptest::prop_assert_eq!(plain_path_disagreement(&line), None);
+            assert_same_as_reference(&line);
+        }
+
+        #[test]
+        fn plain_path_agrees_with_serde_on_mutated_lines(
+            line in prop_oneof![plain_jsonl_line(), jsonl_line()],
+            mutations in prop::collection::vec(mutation(), 1..4),
+        ) {
+            let line = mutate(&line, &mutations);
+            proptest::prop_assert_eq!(plain_path_disagreement(&line), None);
+            assert_same_as_reference(&line);
+        }
+
+        /// Whole line records of the fast path's shape, from bytes.
+        #[test]
+        fn line_records_match_reference_on_plain_lines(
+            line in plain_jsonl_line(),
+            mutations in prop::collection::vec(mutation_of(b"{}[]\":,\\ 0-\0\x80\x1f"), 0..3),
+        ) {
+            assert_line_same_as_reference(&mutate_bytes(line.as_bytes(), &mutations));
         }
     }
 }
