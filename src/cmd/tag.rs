@@ -163,6 +163,8 @@ fn progress_message(bar: &ProgressBar, records: u64) -> String {
 #[derive(Default)]
 struct Rendered {
     jsonl: Vec<u8>,
+    /// What rendering `jsonl` keeps from one record of the run to the next.
+    jsonl_cache: jsonl::RunCache,
     mentions: Vec<u8>,
     article: Vec<u8>,
     article_entities: Vec<u8>,
@@ -267,7 +269,7 @@ impl Sink for DirSink<'_> {
 
     fn render(&self, outcome: Outcome, r: &mut Rendered) {
         reserve_run(&mut r.jsonl);
-        jsonl::render(self.tagger, &outcome, &mut r.jsonl);
+        jsonl::render_with(self.tagger, &outcome, &mut r.jsonl_cache, &mut r.jsonl);
         csv_out::render_mentions(self.tagger, &outcome, self.excel, &mut r.mentions);
         csv_out::render_article(&outcome, self.excel, &mut r.article);
         csv_out::render_article_entities(&outcome, self.excel, &mut r.article_entities);
@@ -335,6 +337,8 @@ fn reserve_run(out: &mut Vec<u8>) {
 #[derive(Default)]
 struct Stream {
     out: Vec<u8>,
+    /// What rendering JSONL keeps from one record of the run to the next.
+    jsonl_cache: jsonl::RunCache,
     /// Messages for stderr, one per failed record.
     messages: Vec<String>,
 }
@@ -345,7 +349,7 @@ impl Sink for StdoutSink<'_> {
     fn render(&self, outcome: Outcome, into: &mut Stream) {
         reserve_run(&mut into.out);
         match self.format {
-            FormatArg::Jsonl => jsonl::render(self.tagger, &outcome, &mut into.out),
+            FormatArg::Jsonl => jsonl::render_with(self.tagger, &outcome, &mut into.jsonl_cache, &mut into.out),
             FormatArg::Csv => csv_out::render_mentions(self.tagger, &outcome, self.excel, &mut into.out),
         }
         if let Outcome::Failed(err) = outcome {

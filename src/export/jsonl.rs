@@ -9,55 +9,88 @@
 //! equivalent structs (the test module keeps those structs as the oracle): `line` and `url`
 //! are left out when absent, other absent values are `null`, strings are escaped as
 //! serde_json's compact formatter escapes them, and scores are formatted by serde_json itself.
+//!
+//! The fixed text between two values is written as one piece, quotes included: the closing
+//! quote of `id`, the key `source` and the opening quote of its value are one copy.
 
-use super::{char_offsets, Outcome};
-use crate::tagger::{Mention, Tagger};
+use super::{char_offsets_into, Outcome};
+use crate::tagger::{Field, Mention, Tagger};
+
+/// What [`render_with`] keeps from one record to the next within a run of records: the
+/// escaped `source` (the same for every record of a file, so escaped once per file and run
+/// rather than once per line) and the buffer for the mentions' character offsets.
+#[derive(Debug, Default)]
+pub struct RunCache {
+    /// The `source` last written, and its escaped form (without quotes); both empty at first,
+    /// which is right too: the empty string escapes to nothing.
+    source: String,
+    escaped_source: Vec<u8>,
+    /// Character offsets of the mentions of the record being rendered.
+    offsets: Vec<(usize, usize)>,
+}
+
+impl RunCache {
+    /// Appends `source` escaped (without quotes), escaping it only when it differs from the
+    /// previous record's.
+    fn write_source(&mut self, out: &mut Vec<u8>, source: &str) {
+        if self.source != source {
+            self.source.clear();
+            self.source.push_str(source);
+            self.escaped_source.clear();
+            write_escaped(&mut self.escaped_source, source);
+        }
+        out.extend_from_slice(&self.escaped_source);
+    }
+}
 
 /// Appends the JSONL line (with its newline) for one outcome to `out`.
+///
+/// For a run of records, [`render_with`] and one [`RunCache`] for the run save some work.
 pub fn render(tagger: &Tagger, outcome: &Outcome, out: &mut Vec<u8>) {
+    render_with(tagger, outcome, &mut RunCache::default(), out);
+}
+
+/// Appends the JSONL line (with its newline) for one outcome to `out`, reusing what `cache`
+/// kept from the records rendered before with it. The output is the same as [`render`]'s.
+pub fn render_with(tagger: &Tagger, outcome: &Outcome, cache: &mut RunCache, out: &mut Vec<u8>) {
     match outcome {
         Outcome::Failed(err) => {
-            out.reserve(96 + err.source.len() + err.message.len());
-            out.extend_from_slice(b"{\"id\":null,\"source\":");
-            write_str(out, &err.source);
+            out.extend_from_slice(b"{\"id\":null,\"source\":\"");
+            cache.write_source(out, &err.source);
+            out.push(b'"');
             if let (Some(line), false) = (err.line, err.source == "-") {
                 out.extend_from_slice(b",\"line\":");
                 write_uint(out, line);
             }
-            out.extend_from_slice(b",\"title\":null,\"date\":null,\"entities\":[],\"topics\":[],\"errors\":[");
-            write_str(out, &err.message);
-            out.extend_from_slice(b"]}\n");
+            out.extend_from_slice(b",\"title\":null,\"date\":null,\"entities\":[],\"topics\":[],\"errors\":[\"");
+            write_escaped(out, &err.message);
+            out.extend_from_slice(b"\"]}\n");
         }
         Outcome::Tagged(article, tagged) => {
             let mentions = tagged.mentions();
             let topics = tagged.topics();
-            out.reserve(
-                160 + article.id.len()
-                    + article.source.len()
-                    + article.title.len()
-                    + article.date.as_ref().map_or(0, String::len)
-                    + article.url.as_ref().map_or(0, String::len)
-                    + mentions.len() * 160
-                    + topics.len() * 128,
-            );
-            out.extend_from_slice(b"{\"id\":");
-            write_str(out, &article.id);
-            out.extend_from_slice(b",\"source\":");
-            write_str(out, &article.source);
-            out.extend_from_slice(b",\"title\":");
-            write_str(out, &article.title);
-            out.extend_from_slice(b",\"date\":");
+            // No `reserve` for the line: the buffer grows by doubling, and the sinks reserve
+            // room for a whole run of lines at its start.
+            out.extend_from_slice(b"{\"id\":\"");
+            write_escaped(out, &article.id);
+            out.extend_from_slice(b"\",\"source\":\"");
+            cache.write_source(out, &article.source);
+            out.extend_from_slice(b"\",\"title\":\"");
+            write_escaped(out, &article.title);
+            out.extend_from_slice(b"\",\"date\":");
             match &article.date {
                 Some(date) => write_str(out, date),
                 None => out.extend_from_slice(b"null"),
             }
             if let Some(url) = &article.url {
-                out.extend_from_slice(b",\"url\":");
-                write_str(out, url);
+                out.extend_from_slice(b",\"url\":\"");
+                write_escaped(out, url);
+                out.push(b'"');
             }
 
             out.extend_from_slice(b",\"entities\":[");
-            let offsets = char_offsets(article, mentions);
+            char_offsets_into(article, mentions, &mut cache.offsets);
+            let offsets = &cache.offsets;
             // Entities in order of first mention, each with its mentions in order: the group
             // of mention `i` is written when `i` is its entity's first mention.
             let mut seen = Seen::default();
@@ -70,13 +103,13 @@ pub fn render(tagger: &Tagger, outcome: &Outcome, out: &mut Vec<u8>) {
                 }
                 let group = || mentions[i..].iter().enumerate().filter(|(_, m)| m.entity == first.entity);
                 let e = tagged.entity(first);
-                out.extend_from_slice(b"{\"id\":");
-                write_str(out, &e.id.0);
-                out.extend_from_slice(b",\"name\":");
-                write_str(out, &e.name);
-                out.extend_from_slice(b",\"type\":");
-                write_str(out, &e.kind);
-                out.extend_from_slice(b",\"count\":");
+                out.extend_from_slice(b"{\"id\":\"");
+                write_escaped(out, &e.id.0);
+                out.extend_from_slice(b"\",\"name\":\"");
+                write_escaped(out, &e.name);
+                out.extend_from_slice(b"\",\"type\":\"");
+                write_escaped(out, &e.kind);
+                out.extend_from_slice(b"\",\"count\":");
                 write_uint(out, group().count() as u64);
                 out.extend_from_slice(b",\"mentions\":[");
                 for (n, (j, m)) in group().enumerate() {
@@ -94,11 +127,11 @@ pub fn render(tagger: &Tagger, outcome: &Outcome, out: &mut Vec<u8>) {
                 if n > 0 {
                     out.push(b',');
                 }
-                out.extend_from_slice(b"{\"id\":");
-                write_str(out, &t.id.0);
-                out.extend_from_slice(b",\"name\":");
-                write_str(out, &t.name);
-                out.extend_from_slice(b",\"score\":");
+                out.extend_from_slice(b"{\"id\":\"");
+                write_escaped(out, &t.id.0);
+                out.extend_from_slice(b"\",\"name\":\"");
+                write_escaped(out, &t.name);
+                out.extend_from_slice(b"\",\"score\":");
                 // serde_json's own float formatting (and `null` for NaN and infinities).
                 serde_json::to_writer(&mut *out, &t.score).expect("serializing a number to memory");
                 out.extend_from_slice(b",\"evidence\":[");
@@ -106,9 +139,9 @@ pub fn render(tagger: &Tagger, outcome: &Outcome, out: &mut Vec<u8>) {
                     if k > 0 {
                         out.push(b',');
                     }
-                    out.extend_from_slice(b"{\"term\":");
-                    write_str(out, &e.term);
-                    out.extend_from_slice(b",\"count\":");
+                    out.extend_from_slice(b"{\"term\":\"");
+                    write_escaped(out, &e.term);
+                    out.extend_from_slice(b"\",\"count\":");
                     write_uint(out, u64::from(e.count));
                     out.push(b'}');
                 }
@@ -128,17 +161,20 @@ fn write_mention(
     end: usize,
     out: &mut Vec<u8>,
 ) {
-    out.extend_from_slice(b"{\"field\":\"");
-    out.extend_from_slice(m.field.as_str().as_bytes());
-    out.extend_from_slice(b"\",\"start\":");
+    // The field's name is part of a fixed piece (the match is exhaustive: a new field fails
+    // to compile here rather than be written wrongly).
+    out.extend_from_slice(match m.field {
+        Field::Title => b"{\"field\":\"title\",\"start\":",
+        Field::Body => b"{\"field\":\"body\",\"start\":",
+    });
     write_uint(out, start as u64);
     out.extend_from_slice(b",\"end\":");
     write_uint(out, end as u64);
-    out.extend_from_slice(b",\"text\":");
-    write_str(out, m.surface(article));
-    out.extend_from_slice(b",\"alias\":");
-    write_str(out, tagger.alias_text(m.alias));
-    out.push(b'}');
+    out.extend_from_slice(b",\"text\":\"");
+    write_escaped(out, m.surface(article));
+    out.extend_from_slice(b"\",\"alias\":\"");
+    write_escaped(out, tagger.alias_text(m.alias));
+    out.extend_from_slice(b"\"}");
 }
 
 /// The entities met so far in one article: a few inline, more on the heap.
@@ -170,8 +206,22 @@ impl Seen {
     }
 }
 
-/// Appends `n` in decimal, as serde_json writes integers.
-fn write_uint(out: &mut Vec<u8>, mut n: u64) {
+/// Appends `n` in decimal, as serde_json writes integers. Counts and character offsets are
+/// mostly one or two digits: those are written inline, longer numbers by [`write_long_uint`].
+#[inline(always)]
+fn write_uint(out: &mut Vec<u8>, n: u64) {
+    if n < 10 {
+        out.push(b'0' + n as u8);
+    } else if n < 100 {
+        out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+    } else {
+        write_long_uint(out, n);
+    }
+}
+
+/// [`write_uint`] for any number.
+#[inline(never)]
+fn write_long_uint(out: &mut Vec<u8>, mut n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -204,17 +254,34 @@ static ESCAPE: [u8; 256] = {
     table
 };
 
-/// Appends `s` as a JSON string, escaped exactly as serde_json's compact formatter does:
-/// `"` and `\` with a backslash, `\b \t \n \f \r` by letter, other bytes below 0x20 as
-/// `\u00XX` (lowercase hex), everything else as it is.
+/// Appends `s` as a JSON string: quotes around [`write_escaped`].
 fn write_str(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let mut from = 0;
-    while let Some(at) = find_escape(bytes, from) {
-        out.extend_from_slice(&bytes[from..at]);
-        let byte = bytes[at];
+    write_escaped(out, s);
+    out.push(b'"');
+}
+
+/// Appends `s` escaped exactly as serde_json's compact formatter escapes the inside of a
+/// string: `"` and `\` with a backslash, `\b \t \n \f \r` by letter, other bytes below 0x20
+/// as `\u00XX` (lowercase hex), everything else as it is. Most strings need no escape at all:
+/// one scan finds that out and they are copied in one piece; that much is inlined where a
+/// string is written, the rest is not.
+#[inline(always)]
+fn write_escaped(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    match find_escape(bytes) {
+        None => out.extend_from_slice(bytes),
+        Some(at) => write_escaped_from(out, bytes, at),
+    }
+}
+
+/// [`write_escaped`] of `bytes`, whose first byte to escape is at `at`.
+#[inline(never)]
+fn write_escaped_from(out: &mut Vec<u8>, bytes: &[u8], mut at: usize) {
+    let mut rest = bytes;
+    loop {
+        out.extend_from_slice(&rest[..at]);
+        let byte = rest[at];
         match ESCAPE[byte as usize] {
             b'u' => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -229,41 +296,76 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
             }
             letter => out.extend_from_slice(&[b'\\', letter]),
         }
-        from = at + 1;
+        rest = &rest[at + 1..];
+        match find_escape(rest) {
+            Some(next) => at = next,
+            None => break,
+        }
     }
-    out.extend_from_slice(&bytes[from..]);
-    out.push(b'"');
+    out.extend_from_slice(rest);
 }
 
-/// The index of the first byte at or after `from` that needs an escape. Eight bytes at a time:
-/// on Korean text (all bytes ≥ 0x80) this beats a table lookup per byte.
+/// The index of the first byte of `bytes` that needs an escape. Sixteen bytes (two words) at
+/// a time, then a word: on Korean text (all bytes ≥ 0x80) this beats a table lookup per byte.
+/// The last bytes, fewer than a word, are checked as the string's last word, which overlaps
+/// bytes already found clean; only strings shorter than a word go a byte at a time.
 #[inline]
-fn find_escape(bytes: &[u8], from: usize) -> Option<usize> {
+fn find_escape(bytes: &[u8]) -> Option<usize> {
+    let mut pairs = bytes.chunks_exact(16);
+    let mut at = 0;
+    for pair in pairs.by_ref() {
+        let (low, high) = (escape_hits(&pair[..8]), escape_hits(&pair[8..]));
+        if low | high != 0 {
+            return Some(at + if low != 0 { first_hit(low) } else { 8 + first_hit(high) });
+        }
+        at += 16;
+    }
+    let rest = pairs.remainder();
+    if rest.len() >= 8 {
+        let hits = escape_hits(&rest[..8]);
+        if hits != 0 {
+            return Some(at + first_hit(hits));
+        }
+        at += 8;
+    }
+    if at == bytes.len() {
+        return None;
+    }
+    if bytes.len() >= 8 {
+        // The bytes of this word before `at` are clean, so they flag nothing and pass no
+        // borrow up: its first flagged byte is the first to escape.
+        let last = bytes.len() - 8;
+        let hits = escape_hits(&bytes[last..]);
+        return (hits != 0).then(|| last + first_hit(hits));
+    }
+    bytes.iter().position(|&b| ESCAPE[b as usize] != 0)
+}
+
+/// For the eight bytes of `word`, the high bit of each byte set where it is below 0x20, `"` or
+/// `\`, in the order of the bytes (little-endian). Each of the three tests is exact in its
+/// lowest flagged byte (a borrow only runs upwards from a true hit), so the lowest flagged
+/// byte of their union is the first byte to escape. `"` and `\` are below 0x80, so a byte
+/// with its high bit set is never flagged, whichever test: the `& !w` is shared.
+#[inline(always)]
+fn escape_hits(word: &[u8]) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = from;
-    while i + 8 <= bytes.len() {
-        let w = u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap());
-        // High bit of a byte set where it is below 0x20, `"` or `\`. Each of the three tests
-        // is exact in its lowest flagged byte (a borrow only runs upwards from a true hit), so
-        // the lowest flagged byte of their union is the first byte to escape.
-        let quote = w ^ (ONES * b'"' as u64);
-        let backslash = w ^ (ONES * b'\\' as u64);
-        let hits = (w.wrapping_sub(ONES * 0x20) & !w)
-            | (quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash);
-        let hits = hits & HIGH;
-        if hits != 0 {
-            return Some(i + (hits.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    bytes[i..].iter().position(|&b| ESCAPE[b as usize] != 0).map(|p| i + p)
+    let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+    let quote = w ^ (ONES * b'"' as u64);
+    let backslash = w ^ (ONES * b'\\' as u64);
+    (w.wrapping_sub(ONES * 0x20) | quote.wrapping_sub(ONES) | backslash.wrapping_sub(ONES)) & !w & HIGH
+}
+
+/// The index of the byte of the lowest flag in `hits` (not 0) of [`escape_hits`].
+#[inline(always)]
+fn first_hit(hits: u64) -> usize {
+    (hits.trailing_zeros() / 8) as usize
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::field_text;
     use crate::input::{Article, InputError};
     use crate::Dictionary;
     use proptest::prelude::*;
@@ -335,10 +437,13 @@ mod tests {
                 errors: vec![err.message.clone()],
             },
             Outcome::Tagged(article, tagged) => {
-                let offsets = char_offsets(article, tagged.mentions());
                 let mut entities: Vec<EntityRecord> = Vec::new();
                 let mut index: Vec<(u32, usize)> = Vec::new();
-                for (m, &(start, end)) in tagged.mentions().iter().zip(&offsets) {
+                for m in tagged.mentions() {
+                    // Character offsets the plain way, counted from the start of the field.
+                    let field = field_text(article, m.field);
+                    let start = field[..m.span.start].chars().count();
+                    let end = start + field[m.span.clone()].chars().count();
                     let slot = match index.iter().find(|(e, _)| *e == m.entity) {
                         Some(&(_, slot)) => slot,
                         None => {
@@ -549,6 +654,75 @@ mod tests {
         assert!(found > 0, "no topic fired; {} topics defined", tagger.topics().len());
     }
 
+    /// Renders `outcomes` one after the other with one [`RunCache`], as a sink renders a run,
+    /// and asserts the lines are the oracle's.
+    fn check_run(outcomes: &[Outcome]) {
+        let tagger = builtin();
+        let mut cache = RunCache::default();
+        let (mut new, mut old) = (Vec::new(), Vec::new());
+        for outcome in outcomes {
+            render_with(tagger, outcome, &mut cache, &mut new);
+            reference_render(tagger, outcome, &mut old);
+        }
+        assert_eq!(String::from_utf8(new).unwrap(), String::from_utf8(old).unwrap());
+    }
+
+    #[test]
+    fn a_run_reuses_the_source_only_while_it_is_the_same() {
+        let article = |source: &str, title: &str| {
+            let mut a = Article::new("id", title, "삼성전자와 네이버");
+            a.source = source.into();
+            tagged(a)
+        };
+        let h = hostile();
+        check_run(&[
+            // The cache starts empty: an empty source first, then others, back and forth,
+            // one a prefix of another, failed records among tagged ones.
+            article("", "첫 기사"),
+            article("news/a.jsonl", "네이버"),
+            article("news/a.jsonl", "카카오"),
+            failed("news/a.jsonl", Some(3), "invalid JSON"),
+            article("news/a.jsonl.bak", "삼성전자"),
+            article("news/a.jsonl", ""),
+            article(&h, "SK하이닉스"),
+            failed(&h, Some(4), &h),
+            article(&h, "\"따옴표\""),
+            failed("-", Some(5), "bad record"),
+            article("-", "표준 입력"),
+            article("", "끝"),
+        ]);
+    }
+
+    /// The first byte to escape, one byte at a time.
+    fn naive_find_escape(bytes: &[u8]) -> Option<usize> {
+        bytes.iter().position(|&b| ESCAPE[b as usize] != 0)
+    }
+
+    #[test]
+    fn find_escape_finds_the_first_escape_at_every_position_and_length() {
+        // Every length around the 16- and 8-byte steps and the overlapping last word, every
+        // position of a byte to escape (alone, or followed by a second one), on every filler
+        // byte: borrows must not flag a byte before the first true one.
+        let needles = [0x00, 0x08, 0x1F, b'"', b'\\'];
+        for len in 0..=40 {
+            for filler in 0..=255u8 {
+                let clean = vec![filler; len];
+                assert_eq!(find_escape(&clean), naive_find_escape(&clean), "{filler:#x} × {len}");
+                for pos in 0..len {
+                    for needle in needles {
+                        let mut bytes = clean.clone();
+                        bytes[pos] = needle;
+                        assert_eq!(find_escape(&bytes), naive_find_escape(&bytes), "{bytes:?}");
+                        if pos + 1 < len {
+                            bytes[len - 1] = b'"';
+                            assert_eq!(find_escape(&bytes), naive_find_escape(&bytes), "{bytes:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn strings_escape_like_serde_json() {
         let mut every_byte_char = String::new();
@@ -610,6 +784,34 @@ mod tests {
             article.url = url;
             check(&tagged(article));
             check(&failed(&source, line, &source));
+        }
+
+        #[test]
+        fn a_run_of_records_matches_the_oracle(
+            records in proptest::collection::vec(
+                (prop_oneof![Just(String::new()), Just("a.jsonl".to_string()), Just("a.jsonl2".to_string()), text()],
+                 text(), any::<bool>()),
+                1..12,
+            )
+        ) {
+            let outcomes: Vec<Outcome> = records
+                .into_iter()
+                .map(|(source, title, ok)| {
+                    if ok {
+                        let mut article = Article::new("r", title, "네이버와 삼성전자");
+                        article.source = source;
+                        tagged(article)
+                    } else {
+                        failed(&source, Some(1), &title)
+                    }
+                })
+                .collect();
+            check_run(&outcomes);
+        }
+
+        #[test]
+        fn find_escape_is_the_first_byte_to_escape(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
+            prop_assert_eq!(find_escape(&bytes), naive_find_escape(&bytes));
         }
 
         #[test]
