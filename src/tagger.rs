@@ -191,10 +191,11 @@ impl TaggerBuilder {
     }
 
     /// What the matcher must find: without morphology, nothing that starts inside a word can
-    /// be accepted, and a scan from word starts only is enough (and cheaper).
+    /// be accepted, and a scan from word starts only is enough (and, for a large dictionary,
+    /// cheaper).
     fn scan(&self) -> Scan {
         match self.morphology {
-            Morphology::Off => Scan::WordStarts,
+            Morphology::Off => Scan::WithoutMorphology,
             Morphology::OnDemand => Scan::Everywhere,
         }
     }
