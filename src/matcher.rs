@@ -153,7 +153,7 @@ struct WordStarts {
 }
 
 /// The first bytes of [`Matcher::to_bytes`]: its layout and version.
-const TABLES_TAG: &[u8; 4] = b"HMT3";
+const TABLES_TAG: &[u8; 4] = b"HMT4";
 
 /// Words per surface form in [`Matcher::to_bytes`]: owner kind and flags, owner index, text,
 /// exact key.
@@ -238,7 +238,13 @@ fn build_everywhere(p: &Patterns) -> Result<CharwiseDoubleArrayAhoCorasick<u32>>
     // contiguous NFA, the best of its kinds, builds in half the time and is smaller.
     CharwiseDoubleArrayAhoCorasickBuilder::new()
         .match_kind(MatchKind::Standard)
-        .build_with_values(p.texts.iter().enumerate().map(|(i, t)| (t.as_str(), i as u32)))
+        .build_with_values(
+            p.texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Ok((t.as_str(), p.value(i, Part::All)?)))
+                .collect::<Result<Vec<_>>>()?,
+        )
         .map_err(build_error)
 }
 
@@ -251,10 +257,10 @@ fn build_word_starts(p: &Patterns) -> Result<WordStarts> {
         // The trie marks key ends with U+FFFF: a pattern holding one is found anywhere.
         let trie_ok = !text.contains(crawdad::END_MARKER);
         if own && trie_ok {
-            in_trie.push((text.as_str(), i as u32));
+            in_trie.push((text.as_str(), p.value(i, Part::Own)?));
         }
         if other || (own && !trie_ok) {
-            anywhere.push((text.as_str(), (i as u32) << 1 | u32::from(!trie_ok)));
+            anywhere.push((text.as_str(), p.value(i, if trie_ok { Part::Anywhere } else { Part::All })?));
         }
     }
     let (trie, anywhere) = rayon::join(
@@ -281,6 +287,51 @@ enum Part {
     Own,
     /// Exclusion and context phrases.
     Anywhere,
+}
+
+/// The value an automaton or the trie holds for a part of a pattern: where its targets are.
+///
+/// Most parts have one target, a few several: the value is then the first target (bits 4 to
+/// 30) and how many (bits 0 to 3), so that an occurrence costs one look-up, in `targets`.
+/// Longer parts give the pattern (bits 6 to 30) and the part (bits 4 and 5), with 0 as count,
+/// for `starts` and `split`. Values stay below 2^31, as the trie asks.
+const VALUE_COUNT_BITS: u32 = 4;
+const VALUE_LIMIT: u32 = 1 << 31;
+
+impl Part {
+    fn code(self) -> u32 {
+        match self {
+            Part::All => 0,
+            Part::Own => 1,
+            Part::Anywhere => 2,
+        }
+    }
+}
+
+impl Patterns {
+    /// The [value](VALUE_COUNT_BITS) for `part` of pattern `p`.
+    fn value(&self, p: usize, part: Part) -> Result<u32> {
+        let range = part_range(&self.starts, &self.split, p, part);
+        let count = range.end - range.start;
+        let value = if (1..1 << VALUE_COUNT_BITS).contains(&count) {
+            u64::from(range.start) << VALUE_COUNT_BITS | u64::from(count)
+        } else {
+            ((p as u64) << 2 | u64::from(part.code())) << VALUE_COUNT_BITS
+        };
+        u32::try_from(value)
+            .ok()
+            .filter(|&v| v < VALUE_LIMIT)
+            .ok_or_else(|| build_error("too many patterns for the automaton's values"))
+    }
+}
+
+/// The targets of `part` of pattern `p` (`p` must be a pattern).
+fn part_range(starts: &[u32], split: &[u32], p: usize, part: Part) -> std::ops::Range<u32> {
+    match part {
+        Part::All => starts[p]..starts[p + 1],
+        Part::Own => starts[p]..split[p],
+        Part::Anywhere => split[p]..starts[p + 1],
+    }
 }
 
 /// Characters of a prefix search, counting the bytes it has taken.
@@ -482,7 +533,7 @@ impl Matcher {
     pub fn scan(&self, text: &str, out: &mut Vec<Candidate>) {
         if let Some(automaton) = &self.everywhere {
             for m in automaton.find_overlapping_iter(text) {
-                self.push(m.value() as usize, Part::All, m.start(), m.end(), out);
+                self.push(m.value(), m.start(), m.end(), out);
             }
             return;
         }
@@ -495,33 +546,37 @@ impl Matcher {
                     return;
                 }
                 let end = std::cell::Cell::new(start);
-                for (p, _) in trie.common_prefix_search(Counted { chars: text[start..].chars(), end: &end }) {
-                    self.push(p as usize, Part::Own, start, end.get(), out);
+                for (value, _) in trie.common_prefix_search(Counted { chars: text[start..].chars(), end: &end }) {
+                    self.push(value, start, end.get(), out);
                 }
             });
         }
         if let Some(automaton) = &w.anywhere {
             for m in automaton.find_overlapping_iter(text) {
-                let v = m.value() as usize;
-                // Without the flag: the pattern's exclusion and context surfaces only (its
-                // aliases and terms come from the trie).
-                let part = if v & 1 == 0 { Part::Anywhere } else { Part::All };
-                self.push(v >> 1, part, m.start(), m.end(), out);
+                self.push(m.value(), m.start(), m.end(), out);
             }
         }
     }
 
-    /// Appends a candidate per surface of `part` of pattern `p`.
+    /// Appends a candidate per target the [value](VALUE_COUNT_BITS) stands for.
     #[inline]
-    fn push(&self, p: usize, part: Part, start: usize, end: usize, out: &mut Vec<Candidate>) {
-        // Always in range for an automaton built here; a loaded one is checked at use.
-        if p + 1 >= self.starts.len() {
-            return;
-        }
-        let range = match part {
-            Part::All => self.starts[p]..self.starts[p + 1],
-            Part::Own => self.starts[p]..self.split[p],
-            Part::Anywhere => self.split[p]..self.starts[p + 1],
+    fn push(&self, value: u32, start: usize, end: usize, out: &mut Vec<Candidate>) {
+        let count = value & ((1 << VALUE_COUNT_BITS) - 1);
+        let range = if count > 0 {
+            let first = value >> VALUE_COUNT_BITS;
+            first..first + count
+        } else {
+            let (p, part) = ((value >> (VALUE_COUNT_BITS + 2)) as usize, (value >> VALUE_COUNT_BITS) & 3);
+            // Always in range for an automaton built here; a loaded one is checked at use.
+            if p + 1 >= self.starts.len() || p >= self.split.len() {
+                return;
+            }
+            let part = match part {
+                0 => Part::All,
+                1 => Part::Own,
+                _ => Part::Anywhere,
+            };
+            part_range(&self.starts, &self.split, p, part)
         };
         let (start, end) = (start as u32, end as u32);
         for t in self.targets.get(range.start as usize..range.end as usize).unwrap_or_default() {
@@ -773,6 +828,32 @@ mod tests {
             let both = Matcher::compile(d.entities(), &[], &|_| false, &[Scan::Everywhere, Scan::WordStarts]).unwrap();
             let loaded = Matcher::from_bytes(&both.to_bytes().unwrap(), Scan::WithoutMorphology).unwrap();
             assert_eq!(inside(&loaded), !word_starts);
+        }
+    }
+
+    #[test]
+    fn patterns_of_many_surfaces() {
+        // Twenty entities share an alias, and an exclusion of one of them: more targets than
+        // a value can count, looked up by pattern instead.
+        let mut csv = String::from("id,type,name,aliases,exact_aliases,requires,excludes\n");
+        for i in 0..20 {
+            csv.push_str(&format!("e{i},company,같은이름,,,,같은이름\n"));
+        }
+        let d = Dictionary::from_csv_str("t.csv", &csv).unwrap();
+        let text = "같은이름은 같은이름";
+        let both = Matcher::compile(d.entities(), &[], &|_| false, &[Scan::Everywhere, Scan::WordStarts]).unwrap();
+        let bytes = both.to_bytes().unwrap();
+        for scan in [Scan::Everywhere, Scan::WordStarts] {
+            for m in [
+                Matcher::compile(d.entities(), &[], &|_| false, &[scan]).unwrap(),
+                Matcher::from_bytes(&bytes, scan).unwrap(),
+            ] {
+                let found = spans(&m, text);
+                assert_eq!(found.len(), 80, "{scan:?}");
+                let aliases =
+                    found.iter().filter(|c| matches!(m.surfaces()[c.2 as usize].owner, Owner::Alias(_))).count();
+                assert_eq!(aliases, 40, "{scan:?}");
+            }
         }
     }
 
