@@ -2,8 +2,8 @@
 //!
 //! A reader thread turns the inputs into chunks of raw records (bounded in records and
 //! bytes: at most a few chunks are in flight, so memory stays flat however large the corpus
-//! is); the rayon pool parses, tags and renders runs of each chunk's records in parallel and
-//! frees them; the calling thread hands the rendered runs to the sink in input order. No
+//! is), each cut into runs of consecutive records; the rayon pool parses, tags and renders
+//! the runs of each chunk in parallel and frees them; the calling thread hands the rendered runs to the sink in input order. No
 //! lock guards a writer, and output is byte-identical for any thread count.
 
 use crate::export::Outcome;
@@ -95,7 +95,9 @@ pub fn run<S: Sink + Sync>(
         .build()
         .map_err(|e| std::io::Error::other(format!("cannot start threads: {e}")))?;
 
-    let (tx, rx) = sync_channel::<Vec<Record>>(2);
+    let threads = pool.current_num_threads();
+    // A chunk travels cut into runs (by the reader, which is mostly idle) with its input bytes.
+    let (tx, rx) = sync_channel::<(Vec<Vec<Record>>, u64)>(2);
     let stop = Arc::new(AtomicBool::new(false));
     let reader = {
         let stop = stop.clone();
@@ -112,14 +114,14 @@ pub fn run<S: Sink + Sync>(
                 // Bounded in bytes too, so that chunks of large articles keep memory flat.
                 if chunk.len() >= chunk_size || chunk_bytes >= CHUNK_BYTES {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size));
-                    if stop.load(Ordering::Relaxed) || tx.send(full).is_err() {
+                    if stop.load(Ordering::Relaxed) || tx.send((split_runs(full, threads), chunk_bytes)).is_err() {
                         return;
                     }
                     chunk_bytes = 0;
                 }
             }
             if !chunk.is_empty() {
-                let _ = tx.send(chunk);
+                let _ = tx.send((split_runs(chunk, threads), chunk_bytes));
             }
         })
     };
@@ -128,13 +130,11 @@ pub fn run<S: Sink + Sync>(
     // One worker per pool thread for the whole run, so analysis caches live across chunks
     // (`map_init` would make a fresh one for every split of every chunk). Each lock is only
     // ever taken by its own thread, once per run of records.
-    let threads = pool.current_num_threads();
     let workers: Vec<Mutex<Worker>> = (0..threads).map(|_| Mutex::new(tagger.worker())).collect();
     let mut result = Ok(());
     let mut input_bytes = 0u64;
-    for chunk in rx {
-        input_bytes += chunk.iter().map(raw_len).sum::<u64>();
-        let runs = split_runs(chunk, threads);
+    for (runs, chunk_bytes) in rx {
+        input_bytes += chunk_bytes;
         let done: Vec<(S::Rendered, Counts)> = pool.install(|| {
             runs.into_par_iter()
                 .map(|run| {
