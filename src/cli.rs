@@ -147,7 +147,7 @@ impl DictArgs {
     }
 
     /// The bytes of a compiled dictionary when `--dict` names one (and only one).
-    fn compiled(&self) -> hantag::Result<Option<Vec<u8>>> {
+    fn compiled(&self) -> hantag::Result<Option<memmap2::Mmap>> {
         let mut found = None;
         for name in &self.dicts {
             let path = std::path::Path::new(name);
@@ -166,7 +166,16 @@ impl DictArgs {
                     )
                     .at(name.clone()));
                 }
-                found = Some(std::fs::read(path).map_err(|e| hantag::Error::io(path, "cannot read dictionary", e))?);
+                let file =
+                    std::fs::File::open(path).map_err(|e| hantag::Error::io(path, "cannot read dictionary", e))?;
+                // SAFETY: the map is read while the tagger loads, then dropped; the tagger keeps
+                // copies. The bytes could change under it only if another process wrote to
+                // the file meanwhile, which `hantag compile` never does (it writes a new file
+                // and renames it). A file that does change is refused by the checksum, or at
+                // worst loads as a different dictionary; a file cut short can stop the
+                // process (SIGBUS), as it would with any program reading it while it shrinks.
+                let map = unsafe { memmap2::Mmap::map(&file) };
+                found = Some(map.map_err(|e| hantag::Error::io(path, "cannot read dictionary", e))?);
             }
         }
         Ok(found)
