@@ -1,5 +1,6 @@
 //! Compares automaton implementations on Korean news with a large gazetteer, as hantag uses
-//! them: all overlapping matches over normalized text. Reproduces the table in BENCHMARKS.md.
+//! them: all overlapping matches over normalized text; and, for `--morph off`, a trie walked
+//! from word starts only. Reproduces the table in BENCHMARKS.md.
 //!
 //! cargo run --release --example automaton_compare -- GAZETTEER.tsv CORPUS.jsonl
 
@@ -62,6 +63,27 @@ fn main() {
     println!(
         "| daachorse charwise | {build:.2} | {:.0} | {:.1} | {n} |",
         da.heap_bytes() as f64 / 1e6,
+        bytes as f64 / 1e6 / scan
+    );
+    // Without morphology only matches at word starts count: a trie walked from each of them.
+    let mut records: Vec<(&str, u32)> = patterns.iter().enumerate().map(|(i, p)| (p.as_str(), i as u32)).collect();
+    records.sort_unstable();
+    let t = Instant::now();
+    let trie = crawdad::Trie::from_records(records).unwrap();
+    let build = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut n = 0;
+    for s in &texts {
+        hantag::boundary::for_each_word_start(s, |i| {
+            if s.as_bytes()[i] != b' ' {
+                n += trie.common_prefix_search(s[i..].chars()).count();
+            }
+        });
+    }
+    let scan = t.elapsed().as_secs_f64();
+    println!(
+        "| crawdad trie from word starts (`--morph off`) | {build:.2} | {:.0} | {:.1} | {n} |",
+        trie.heap_bytes() as f64 / 1e6,
         bytes as f64 / 1e6 / scan
     );
 }
