@@ -109,7 +109,8 @@ pub const WORD_STARTS_MIN_PATTERNS: usize = 20_000;
 
 /// The compiled automata.
 pub struct Matcher {
-    /// Every pattern, for [`Scan::Everywhere`].
+    /// Every pattern, for [`Scan::Everywhere`]; the [value](VALUE_COUNT_BITS) gives all its
+    /// surfaces.
     everywhere: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
     /// For [`Scan::WordStarts`].
     word_starts: Option<WordStarts>,
@@ -144,11 +145,11 @@ fn targets_of(ids: &[u32], surfaces: &[Surface]) -> Vec<Target> {
 /// The two structures of a [`Scan::WordStarts`] matcher.
 struct WordStarts {
     /// Patterns with alias or term surfaces, walked from each word start (a prefix search
-    /// that visits only the characters a pattern can begin with there): the value is the
-    /// pattern.
+    /// that visits only the characters a pattern can begin with there); the
+    /// [value](VALUE_COUNT_BITS) gives those surfaces.
     trie: Option<crawdad::Trie>,
     /// Patterns with exclusion or context surfaces, and any the trie cannot hold, found
-    /// anywhere: the value is the pattern times two, plus one if all its surfaces are wanted.
+    /// anywhere; the value gives those surfaces (all of them, for a pattern not in the trie).
     anywhere: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
 }
 
@@ -513,8 +514,7 @@ impl Matcher {
             && starts.last().is_some_and(|&n| n as usize == targets.len())
             && split.len() == patterns
             && split.iter().enumerate().all(|(p, &s)| starts[p] <= s && s <= starts[p + 1])
-            && targets.iter().all(|&t| (t as usize) < surfaces.len())
-            && patterns > 0;
+            && targets.iter().all(|&t| (t as usize) < surfaces.len());
         if !consistent {
             return Err(bad("inconsistent tables"));
         }
@@ -853,6 +853,26 @@ mod tests {
                 let aliases =
                     found.iter().filter(|c| matches!(m.surfaces()[c.2 as usize].owner, Owner::Alias(_))).count();
                 assert_eq!(aliases, 40, "{scan:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_matcher_without_patterns_round_trips() {
+        // No entities at all, or (built in code, found by the matcher fuzz target) an alias
+        // that normalizes to nothing.
+        let d = Dictionary::from_csv_str("t.csv", "id,type,name,aliases\nx,company,네이버,\n").unwrap();
+        let mut odd = d.entities()[0].clone();
+        odd.name = "\u{7f}\u{7f}".into();
+        odd.aliases = vec![odd.name.clone()];
+        for entities in [vec![], vec![odd]] {
+            let m = Matcher::compile(&entities, &[], &|_| false, &[Scan::Everywhere, Scan::WordStarts]).unwrap();
+            assert_eq!(m.pattern_count(), 0);
+            let bytes = m.to_bytes().unwrap();
+            for scan in [Scan::Everywhere, Scan::WordStarts] {
+                let mut out = Vec::new();
+                Matcher::from_bytes(&bytes, scan).unwrap().scan("\u{7f}\u{7f} x", &mut out);
+                assert!(out.is_empty());
             }
         }
     }

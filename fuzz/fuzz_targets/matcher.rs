@@ -7,10 +7,16 @@
 //!
 //! Invariants: every mention's span is non-empty, inside its field, on character boundaries,
 //! its surface (the original slice) spells the alias, mentions are in order without overlap,
-//! and tagging twice gives the same result.
+//! and tagging twice gives the same result. For the random dictionary, also: the word-start
+//! scan finds exactly what the full scan finds that a tagger without morphology can accept
+//! (aliases and terms at word starts, exclusion and context phrases anywhere), built or
+//! loaded from the matcher's bytes.
 #![no_main]
 
+use hantag::boundary::{left_edge, Left};
 use hantag::dictionary::{Entity, EntityId, Origin};
+use hantag::matcher::{Candidate, Matcher, Owner, Scan};
+use hantag::normalize::normalize;
 use hantag::{Article, Dictionary, Morphology, Tagger};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -34,6 +40,34 @@ fn check(tagger: &Tagger, article: &Article) {
     for t in tagged.topics() {
         assert!(t.score.is_finite(), "{t:?}");
     }
+}
+
+fn sorted(candidates: &[Candidate]) -> Vec<(u32, u32, u32)> {
+    let mut v: Vec<(u32, u32, u32)> = candidates.iter().map(|c| (c.start, c.end, c.surface)).collect();
+    v.sort_unstable();
+    v
+}
+
+/// The word-start scan against the full one, each built and loaded from bytes.
+fn check_scans(dictionary: &Dictionary, text: &str) {
+    let compile = |scans: &[Scan]| Matcher::compile(dictionary.entities(), &[], &|_| false, scans).unwrap();
+    let bytes = compile(&[Scan::Everywhere]).to_bytes().unwrap();
+    let norm = normalize(text);
+    let t = norm.as_str();
+    let scan = |m: &Matcher| {
+        let mut out = Vec::new();
+        m.scan(t, &mut out);
+        out
+    };
+    let mut all = scan(&compile(&[Scan::Everywhere]));
+    let some = scan(&compile(&[Scan::WordStarts]));
+    assert_eq!(sorted(&scan(&Matcher::from_bytes(&bytes, Scan::Everywhere).unwrap())), sorted(&all));
+    assert_eq!(sorted(&scan(&Matcher::from_bytes(&bytes, Scan::WordStarts).unwrap())), sorted(&some));
+    all.retain(|c| match c.owner {
+        Owner::Alias(_) | Owner::Term(_) => left_edge(t, c.start as usize) == Left::Ok,
+        Owner::Exclude(_) | Owner::Require(_) => true,
+    });
+    assert_eq!(sorted(&all), sorted(&some), "{t:?}");
 }
 
 fn entities(spec: &str) -> Vec<Entity> {
@@ -89,4 +123,5 @@ fuzz_target!(|input: &str| {
         return;
     };
     check(&tagger, &article);
+    check_scans(tagger.dictionary(), text);
 });
