@@ -347,6 +347,11 @@ impl Iterator for Counted<'_, '_> {
     #[inline]
     fn next(&mut self) -> Option<char> {
         let c = self.chars.next()?;
+        // The trie reads U+FFFF as the end of a key: a text character would end a walk as a
+        // match. No key holds one (such patterns are in the automaton), so the walk stops.
+        if c == crawdad::END_MARKER {
+            return None;
+        }
         self.end.set(self.end.get() + c.len_utf8());
         Some(c)
     }
@@ -795,6 +800,11 @@ mod tests {
         assert_eq!(spans(&everywhere, text), [(0, 9, 0), (6, 9, 1), (13, 16, 1)]);
         // 나 after U+FFFF (not a letter) starts a word, 나 inside 다나 does not.
         assert_eq!(spans(&word_starts, text), [(0, 9, 0), (6, 9, 1)]);
+        // U+FFFF in the text right after a key that is the prefix of another is not read as
+        // the key's end (the matcher fuzz target found 나 reported as 나\u{ffff}).
+        let d = Dictionary::from_csv_str("t.csv", "id,type,name,aliases\nn,company,나,\nm,company,나다,\n").unwrap();
+        let m = Matcher::compile(d.entities(), &[], &|_| false, &[Scan::WordStarts]).unwrap();
+        assert_eq!(spans(&m, "나\u{ffff}나다"), [(0, 3, 0), (6, 9, 0), (6, 12, 1)]);
     }
 
     #[test]
