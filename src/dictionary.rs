@@ -557,6 +557,8 @@ pub(crate) struct Packer<'a> {
     ends: Vec<u32>,
     blob: Vec<u8>,
     words: Vec<u32>,
+    /// A count or size passed 4 GiB: [`Packer::finish`] refuses to write.
+    too_large: bool,
 }
 
 impl<'a> Packer<'a> {
@@ -567,7 +569,8 @@ impl<'a> Packer<'a> {
 
     /// A count or index.
     pub(crate) fn count(&mut self, n: usize) {
-        self.word(packed_u32(n));
+        let n = self.packed_u32(n);
+        self.word(n);
     }
 
     /// A `u64` as two words, low first.
@@ -611,29 +614,42 @@ impl<'a> Packer<'a> {
         if let Some(&id) = self.ids.get(s) {
             return id;
         }
-        let id = packed_u32(self.ends.len());
+        let id = self.packed_u32(self.ends.len());
         self.blob.extend_from_slice(s.as_bytes());
-        self.ends.push(packed_u32(self.blob.len()));
+        let end = self.packed_u32(self.blob.len());
+        self.ends.push(end);
         self.ids.insert(s, id);
         id
     }
 
     /// Appends the packed part to `out`.
-    pub(crate) fn finish(self, out: &mut Vec<u8>) {
+    pub(crate) fn finish(mut self, out: &mut Vec<u8>) -> Result<()> {
+        let (strings, bytes, words) =
+            (self.packed_u32(self.ends.len()), self.packed_u32(self.blob.len()), self.packed_u32(self.words.len()));
+        if self.too_large {
+            return Err(Error::new(
+                crate::error::ErrorKind::Config,
+                "cannot compile: a part of the compiled dictionary would exceed 4 GiB",
+            ));
+        }
         out.reserve(16 + 4 * (self.ends.len() + self.words.len()) + self.blob.len());
-        out.extend(packed_u32(self.ends.len()).to_le_bytes());
-        out.extend(packed_u32(self.blob.len()).to_le_bytes());
+        out.extend(strings.to_le_bytes());
+        out.extend(bytes.to_le_bytes());
         out.extend(0u32.to_le_bytes());
         out.extend(self.ends.iter().flat_map(|e| e.to_le_bytes()));
         out.extend(&self.blob);
-        out.extend(packed_u32(self.words.len()).to_le_bytes());
+        out.extend(words.to_le_bytes());
         out.extend(self.words.iter().flat_map(|w| w.to_le_bytes()));
+        Ok(())
     }
-}
 
-/// A count, index or offset of a packed part: a dictionary of 4 GiB cannot be compiled.
-fn packed_u32(n: usize) -> u32 {
-    u32::try_from(n).expect("a compiled dictionary part is smaller than 4 GiB")
+    /// `n` as a word, noting when it does not fit.
+    fn packed_u32(&mut self, n: usize) -> u32 {
+        u32::try_from(n).unwrap_or_else(|_| {
+            self.too_large = true;
+            u32::MAX
+        })
+    }
 }
 
 /// Reads what a [`Packer`] wrote, checking every length, index and boundary: damaged bytes
@@ -773,8 +789,9 @@ const ENTITY_MIN_WORDS: usize = 10;
 const TOPIC_MIN_WORDS: usize = 16;
 
 impl Dictionary {
-    /// Appends the compact form read by [`Dictionary::from_packed`] to `out`.
-    pub(crate) fn to_packed(&self, out: &mut Vec<u8>) {
+    /// Appends the compact form read by [`Dictionary::from_packed`] to `out`; an error if a
+    /// part would pass 4 GiB.
+    pub(crate) fn to_packed(&self, out: &mut Vec<u8>) -> Result<()> {
         let mut p = Packer::default();
         p.count(self.entities.len());
         for e in &self.entities {
@@ -811,7 +828,7 @@ impl Dictionary {
             p.str(&w.place);
             p.str(&w.message);
         }
-        p.finish(out);
+        p.finish(out)
     }
 
     /// Reads what [`Dictionary::to_packed`] wrote at the start of `bytes` (and nothing after
@@ -1015,7 +1032,7 @@ mod tests {
     fn packed_dictionary_round_trip() {
         for d in [odd_dictionary(), Dictionary::default(), Dictionary::builtin().unwrap()] {
             let mut bytes = Vec::new();
-            d.to_packed(&mut bytes);
+            d.to_packed(&mut bytes).unwrap();
             let back = Dictionary::from_packed(&bytes).unwrap();
             same(&d, &back);
             // Anything after the packed part, or a part cut short, is damage.
@@ -1032,17 +1049,25 @@ mod tests {
     }
 
     #[test]
+    fn a_part_past_4_gib_is_an_error() {
+        let mut p = Packer::default();
+        p.count(u32::MAX as usize + 1);
+        let err = p.finish(&mut Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("4 GiB"), "{err}");
+    }
+
+    #[test]
     fn packed_strings_are_stored_once() {
         let d = odd_dictionary();
         let mut bytes = Vec::new();
-        d.to_packed(&mut bytes);
+        d.to_packed(&mut bytes).unwrap();
         assert_eq!(bytes.windows("마이크로소프트".len()).filter(|w| *w == "마이크로소프트".as_bytes()).count(), 1);
     }
 
     #[test]
     fn damaged_packed_parts_are_refused_without_panic() {
         let mut bytes = Vec::new();
-        odd_dictionary().to_packed(&mut bytes);
+        odd_dictionary().to_packed(&mut bytes).unwrap();
         // Every byte changed in turn: never a panic; a change inside the string bytes that
         // leaves valid UTF-8 may load (the file checksum catches it, see below).
         for i in 0..bytes.len() {
@@ -1062,7 +1087,7 @@ mod tests {
         let mut p = Packer::default();
         p.str("가");
         let mut split = Vec::new();
-        p.finish(&mut split);
+        p.finish(&mut split).unwrap();
         split[12..16].copy_from_slice(&1u32.to_le_bytes());
         split[8..12].copy_from_slice(&0u32.to_le_bytes());
         assert!(Unpacker::new(&split).is_none());

@@ -475,7 +475,7 @@ impl Matcher {
             p.opt_str(s.exact_key.as_deref());
         }
         let mut out = TABLES_TAG.to_vec();
-        p.finish(&mut out);
+        p.finish(&mut out)?;
         let trie = word_starts.trie.as_ref().map_or_else(Vec::new, crawdad::Trie::serialize_to_vec);
         let anywhere = word_starts.anywhere.as_ref().map_or_else(Vec::new, |a| a.serialize());
         for part in [everywhere, trie, anywhere] {

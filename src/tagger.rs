@@ -355,7 +355,8 @@ impl Tagger {
     /// skips parsing, normalizing, guard look-ups and the automaton build.
     ///
     /// # Errors
-    /// If an automaton the tagger was not built with cannot be built.
+    /// If an automaton the tagger was not built with cannot be built, or a part of the file
+    /// would pass 4 GiB.
     pub fn compiled_bytes(&self) -> Result<Vec<u8>> {
         let mut out = COMPILED_MAGIC.to_vec();
         out.extend([0; 8]);
@@ -364,7 +365,7 @@ impl Tagger {
         out.extend(COMPILED_LABEL.as_bytes());
         let sum = out.len();
         out.extend([0; 8]);
-        self.inner.dictionary.to_packed(&mut out);
+        self.inner.dictionary.to_packed(&mut out)?;
         let len = (out.len() - head) as u64;
         out[head - 8..head].copy_from_slice(&len.to_le_bytes());
         out.extend(self.inner.matcher.to_bytes()?);
