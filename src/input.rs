@@ -929,15 +929,10 @@ impl<'t> PlainLine<'t> {
                         *slot = Some(value.to_field());
                     }
                 }
-                self.skip_space();
-                match self.peek()? {
-                    b',' => self.at += 1,
-                    b'}' => break,
-                    _ => return None,
+                if !self.more(b'}')? {
+                    break;
                 }
-                self.skip_space();
             }
-            self.at += 1;
         }
         self.skip_space();
         (self.at == self.text.len() || broken!(TrailingText)).then_some(())
@@ -984,17 +979,28 @@ impl<'t> PlainLine<'t> {
         if self.eat(b']').is_none() {
             loop {
                 self.scalar()?;
-                self.skip_space();
-                match self.peek()? {
-                    b',' => self.at += 1,
-                    b']' => break,
-                    _ => return None,
+                if !self.more(b']')? {
+                    break;
                 }
-                self.skip_space();
             }
-            self.at += 1;
         }
         Some(PlainValue::Other)
+    }
+
+    /// After an item of an object or array: `,` and more items (`true`), or its `close`
+    /// (`false`), each taken with the spaces around it; anything else declines.
+    fn more(&mut self, close: u8) -> Option<bool> {
+        self.skip_space();
+        let more = match self.peek()? {
+            b',' => true,
+            b if b == close => false,
+            _ => return None,
+        };
+        self.at += 1;
+        if more {
+            self.skip_space();
+        }
+        Some(more)
     }
 
     fn scalar(&mut self) -> Option<PlainValue<'t>> {

@@ -206,11 +206,9 @@ impl Patterns {
         let mut targets = Vec::new();
         for mut list in by_pattern {
             starts.push(targets.len() as u32);
-            list.sort_by_key(|&s| anywhere_owner(surfaces[s as usize].owner));
-            split.push(
-                (targets.len() + list.iter().take_while(|&&s| !anywhere_owner(surfaces[s as usize].owner)).count())
-                    as u32,
-            );
+            let anywhere = |s: &u32| anywhere_owner(surfaces[*s as usize].owner);
+            list.sort_by_key(anywhere);
+            split.push((targets.len() + list.partition_point(|s| !anywhere(s))) as u32);
             targets.extend(list);
         }
         starts.push(targets.len() as u32);
@@ -305,6 +303,15 @@ impl Part {
             Part::All => 0,
             Part::Own => 1,
             Part::Anywhere => 2,
+        }
+    }
+
+    /// The part of a [code](Part::code) (3, never written, reads as `Anywhere`).
+    fn from_code(code: u32) -> Part {
+        match code {
+            0 => Part::All,
+            1 => Part::Own,
+            _ => Part::Anywhere,
         }
     }
 }
@@ -440,21 +447,20 @@ impl Matcher {
     /// tables packed as words and a string table, then each structure after its length. Both
     /// scans are written; one this matcher was not built for is built now.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let missing = (self.everywhere.is_none() || self.word_starts.is_none())
-            .then(|| Patterns::of(&self.surfaces, Patterns::variants(&self.surfaces)));
-        let everywhere = match (&self.everywhere, &missing) {
-            (Some(a), _) => a.serialize(),
-            (None, Some(p)) => build_everywhere(p)?.serialize(),
-            (None, None) => unreachable!("patterns are made when a structure is missing"),
+        // The patterns again, only if a structure is missing.
+        let patterns = std::cell::OnceCell::new();
+        let patterns = || patterns.get_or_init(|| Patterns::of(&self.surfaces, Patterns::variants(&self.surfaces)));
+        let everywhere = match &self.everywhere {
+            Some(a) => a.serialize(),
+            None => build_everywhere(patterns())?.serialize(),
         };
         let built;
-        let word_starts = match (&self.word_starts, &missing) {
-            (Some(w), _) => w,
-            (None, Some(p)) => {
-                built = build_word_starts(p)?;
+        let word_starts = match &self.word_starts {
+            Some(w) => w,
+            None => {
+                built = build_word_starts(patterns())?;
                 &built
             }
-            (None, None) => unreachable!("patterns are made when a structure is missing"),
         };
         let mut p = Packer::default();
         p.u32s(&self.starts);
@@ -572,16 +578,12 @@ impl Matcher {
             first..first + count
         } else {
             let (p, part) = ((value >> (VALUE_COUNT_BITS + 2)) as usize, (value >> VALUE_COUNT_BITS) & 3);
-            // Always in range for an automaton built here; a loaded one is checked at use.
-            if p + 1 >= self.starts.len() || p >= self.split.len() {
+            // Always in range for an automaton built here; a loaded one is checked at use
+            // (`split` has an entry per pattern, checked at load).
+            if p + 1 >= self.starts.len() {
                 return;
             }
-            let part = match part {
-                0 => Part::All,
-                1 => Part::Own,
-                _ => Part::Anywhere,
-            };
-            part_range(&self.starts, &self.split, p, part)
+            part_range(&self.starts, &self.split, p, Part::from_code(part))
         };
         let (start, end) = (start as u32, end as u32);
         for t in self.targets.get(range.start as usize..range.end as usize).unwrap_or_default() {

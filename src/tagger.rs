@@ -537,7 +537,9 @@ impl Worker {
                         {
                             continue;
                         }
-                        if let (true, Some(key)) = (c.exact, &surfaces[c.surface as usize].exact_key) {
+                        // The surface table is read only for exact-case aliases.
+                        let key = if c.exact { surfaces[c.surface as usize].exact_key.as_ref() } else { None };
+                        if let Some(key) = key {
                             let seen =
                                 normalize_keep_case(&original[norm.original_span(c.start as usize..c.end as usize)])
                                     .replace(' ', "");
