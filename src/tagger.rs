@@ -537,6 +537,9 @@ impl Worker {
                         {
                             continue;
                         }
+                        if short_inside_word(text, c) {
+                            continue;
+                        }
                         // The surface table is read only for exact-case aliases.
                         let key = if c.exact { surfaces[c.surface as usize].exact_key.as_ref() } else { None };
                         if let Some(key) = key {
@@ -602,6 +605,20 @@ impl Worker {
 fn edges_clear(text: &str, c: &Candidate) -> bool {
     boundary::left_edge(text, c.start as usize) != Left::Reject
         && boundary::right_edge(text, c.end as usize) != Right::Reject
+}
+
+/// The fewest characters of a name that starts inside a Hangul word.
+const MID_WORD_MIN_CHARS: usize = 3;
+
+/// Whether a name candidate starts inside a Hangul word and is too short to stand there.
+/// One or two syllables inside a word are part of another word far more often than a name
+/// (조회수 → 회수, 최악의 → 악의): on the HCLT evaluation accepting them cost 0.022 of
+/// precision for 0.0004 of recall, and with the 100k gazetteer they were four analyses in
+/// five. Topic terms keep them: section keywords inside compounds (대규모투자) carry 2.7
+/// points of the KLUE-YNAT accuracy.
+fn short_inside_word(text: &str, c: &Candidate) -> bool {
+    let (start, end) = (c.start as usize, c.end as usize);
+    boundary::left_edge(text, start) == Left::MidWord && text[start..end].chars().nth(MID_WORD_MIN_CHARS - 1).is_none()
 }
 
 /// Decides whether a candidate is a mention (or a valid term occurrence).

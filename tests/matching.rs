@@ -51,6 +51,8 @@ const MORPH_ONLY: &[Row] = &[
     // 강남구 starts at a compound boundary; 서울 is followed by a noun, not a particle.
     ("compound boundary from morphology", "서울강남구 일대", &["gangnam=강남구"]),
     ("verb-forming suffix", "인도한 뒤", &[]),
+    // ko-dic reads 장애|인도, but two syllables inside a word are rarely a name.
+    ("two syllables inside a word", "장애인도 시청자", &[]),
 ];
 
 fn run(tagger: &Tagger, rows: &[Row], mode: &str) -> Vec<String> {

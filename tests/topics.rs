@@ -160,6 +160,14 @@ fn entity_and_type_conditions() {
 }
 
 #[test]
+fn short_terms_match_inside_compounds() {
+    // Unlike a name, a two-syllable term counts at a compound boundary (대규모|투자).
+    let t = tagger(&one("투자"));
+    assert!(fires(&t, "대규모투자를 발표했다"));
+    assert!(!fires(&t, "투자자를 만났다"), "not before more of the word");
+}
+
+#[test]
 fn near_counts_words_in_either_order() {
     let t = tagger(&one("GPU NEAR/3 (데이터센터 OR 클러스터)"));
     assert!(fires(&t, "GPU 공급 부족으로 데이터센터 확장이 늦어진다"));
