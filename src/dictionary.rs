@@ -7,6 +7,7 @@
 //! `hantag check` prints.
 
 use crate::error::{Error, Result};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -197,7 +198,9 @@ impl Dictionary {
             }
         }
         self.warnings.extend(other.warnings);
-        self.warnings = shared_alias_warnings(&self.entities, std::mem::take(&mut self.warnings));
+        let keys: Vec<Vec<String>> =
+            self.entities.par_iter().map(|e| e.aliases.iter().map(|a| compact_key(a)).collect()).collect();
+        self.warnings = shared_alias_warnings(&self.entities, &keys, std::mem::take(&mut self.warnings));
     }
 
     /// The entities, in load order.
@@ -434,51 +437,60 @@ impl Loader {
             }
         }
         let mut warnings = self.warnings;
-        for e in &self.entities {
-            // Entities have a handful of aliases: a small list beats a map per entity.
-            let mut keys: Vec<(String, &str)> = Vec::new();
-            for alias in e.aliases.iter().chain(&e.exact_aliases) {
-                let hangul =
-                    alias.chars().filter(|&c| crate::normalize::script(c) == crate::normalize::Script::Hangul).count();
-                if alias.chars().count() == 1 && hangul == 1 {
-                    warnings.push(Warning {
-                        place: e.origin.to_string(),
-                        message: format!(
-                            "entity \"{}\": one-syllable alias \"{alias}\" matches many unrelated words",
-                            e.id
-                        ),
-                    });
-                }
-                let key = compact_key(alias);
-                let previous = keys.iter().find(|(k, _)| *k == key).map(|&(_, a)| a);
-                keys.push((key, alias));
-                if let Some(other) = previous {
-                    if other != alias && !e.exact_aliases.iter().any(|x| x == alias || x == other) {
-                        warnings.push(Warning {
-                            place: e.origin.to_string(),
-                            message: format!(
-                                "entity \"{}\": aliases \"{other}\" and \"{alias}\" are the same after normalization",
-                                e.id
-                            ),
-                        });
-                    }
-                }
-            }
+        // Each entity's own checks on the pool, reported in load order.
+        let checked: Vec<(Vec<Warning>, Vec<String>)> = self.entities.par_iter().map(check_aliases).collect();
+        let mut keys = Vec::with_capacity(checked.len());
+        for (own, alias_keys) in checked {
+            warnings.extend(own);
+            keys.push(alias_keys);
         }
-        let warnings = shared_alias_warnings(&self.entities, warnings);
+        let warnings = shared_alias_warnings(&self.entities, &keys, warnings);
         Ok(Dictionary { entities: self.entities, topics: self.topics, warnings })
     }
 }
 
-/// Replaces the "shared alias" warnings with a fresh set for `entities`.
-fn shared_alias_warnings(entities: &[Entity], mut warnings: Vec<Warning>) -> Vec<Warning> {
+/// An entity's warnings about its own aliases (one syllable; two the same after
+/// normalization), and the keys of its aliases (not the exact ones), in order.
+fn check_aliases(e: &Entity) -> (Vec<Warning>, Vec<String>) {
+    let mut warnings = Vec::new();
+    // Entities have a handful of aliases: a small list beats a map per entity.
+    let mut keys: Vec<(String, &str)> = Vec::new();
+    for alias in e.aliases.iter().chain(&e.exact_aliases) {
+        let hangul = alias.chars().filter(|&c| crate::normalize::script(c) == crate::normalize::Script::Hangul).count();
+        if alias.chars().count() == 1 && hangul == 1 {
+            warnings.push(Warning {
+                place: e.origin.to_string(),
+                message: format!("entity \"{}\": one-syllable alias \"{alias}\" matches many unrelated words", e.id),
+            });
+        }
+        let key = compact_key(alias);
+        let previous = keys.iter().find(|(k, _)| *k == key).map(|&(_, a)| a);
+        keys.push((key, alias));
+        if let Some(other) = previous {
+            if other != alias && !e.exact_aliases.iter().any(|x| x == alias || x == other) {
+                warnings.push(Warning {
+                    place: e.origin.to_string(),
+                    message: format!(
+                        "entity \"{}\": aliases \"{other}\" and \"{alias}\" are the same after normalization",
+                        e.id
+                    ),
+                });
+            }
+        }
+    }
+    keys.truncate(e.aliases.len());
+    (warnings, keys.into_iter().map(|(k, _)| k).collect())
+}
+
+/// Replaces the "shared alias" warnings with a fresh set for `entities`, whose aliases have
+/// the keys `keys` (an entity's, in order).
+fn shared_alias_warnings(entities: &[Entity], keys: &[Vec<String>], mut warnings: Vec<Warning>) -> Vec<Warning> {
     const SHARED: &str = "is also an alias of";
     warnings.retain(|w| !w.message.contains(SHARED));
-    let mut owner: HashMap<String, usize> = HashMap::default();
-    for (i, e) in entities.iter().enumerate() {
-        for alias in &e.aliases {
-            let key = compact_key(alias);
-            match owner.get(&key) {
+    let mut owner: HashMap<&str, usize> = HashMap::default();
+    for (i, (e, keys)) in entities.iter().zip(keys).enumerate() {
+        for (alias, key) in e.aliases.iter().zip(keys) {
+            match owner.get(key.as_str()) {
                 Some(&j) if j != i => warnings.push(Warning {
                     place: e.origin.to_string(),
                     message: format!(
@@ -928,6 +940,22 @@ mod tests {
         assert!(text.contains(&"e.csv:1: extra columns are ignored: extra".to_string()), "{text:?}");
         assert!(text.iter().any(|w| w.contains("one-syllable alias \"국\"")), "{text:?}");
         assert!(text.iter().any(|w| w.contains("alias \"인 도\" of \"b\" is also an alias of \"a\"")), "{text:?}");
+
+        // Aliases the same after normalization; an exact alias is neither such a pair (its
+        // case sets it apart) nor shared with another entity's alias.
+        let csv = "id,type,name,aliases,exact_aliases\nn,company,네이버,네 이버|NAVER,\nm,company,엠사,,네이버|NAVER\n";
+        let d = Dictionary::from_csv_str("e.csv", csv).unwrap();
+        let text: Vec<String> = d.warnings().iter().map(|w| w.to_string()).collect();
+        assert_eq!(
+            text,
+            ["e.csv:2: entity \"n\": aliases \"네이버\" and \"네 이버\" are the same after normalization"]
+        );
+
+        // Extending a dictionary checks the aliases of both again.
+        let mut d = Dictionary::from_csv_str("a.csv", "id,type,name\na,place,인도\n").unwrap();
+        d.extend(Dictionary::from_csv_str("b.csv", "id,type,name,aliases\nb,place,비씨,인 도\n").unwrap());
+        let text: Vec<String> = d.warnings().iter().map(|w| w.to_string()).collect();
+        assert_eq!(text, ["b.csv:2: alias \"인 도\" of \"b\" is also an alias of \"a\" (a.csv:2)"]);
     }
 
     #[test]
