@@ -438,12 +438,8 @@ impl Loader {
         }
         let mut warnings = self.warnings;
         // Each entity's own checks on the pool, reported in load order.
-        let checked: Vec<(Vec<Warning>, Vec<String>)> = self.entities.par_iter().map(check_aliases).collect();
-        let mut keys = Vec::with_capacity(checked.len());
-        for (own, alias_keys) in checked {
-            warnings.extend(own);
-            keys.push(alias_keys);
-        }
+        let (own, keys): (Vec<Vec<Warning>>, Vec<Vec<String>>) = self.entities.par_iter().map(check_aliases).unzip();
+        warnings.extend(own.into_iter().flatten());
         let warnings = shared_alias_warnings(&self.entities, &keys, warnings);
         Ok(Dictionary { entities: self.entities, topics: self.topics, warnings })
     }

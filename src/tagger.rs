@@ -554,7 +554,7 @@ impl Worker {
                     }
                     Owner::Term(t) => {
                         // A term that no topic scopes to this field needs no validation.
-                        if inner.topics.wants(t, field) && validate(text, c, false, true, c.prefix, &mut self.cache) {
+                        if inner.topics.wants(t, field) && validate(text, c, true, &mut self.cache) {
                             if !s.spaces_ready {
                                 s.spaces.extend(text.match_indices(' ').map(|(i, _)| i));
                                 s.spaces_ready = true;
@@ -579,7 +579,7 @@ impl Worker {
                     continue;
                 }
                 let evidence = s.required[e as usize] == generation || c.exact;
-                if !validate(text, &c, c.guarded, evidence, c.prefix, &mut self.cache) {
+                if !validate(text, &c, evidence, &mut self.cache) {
                     continue;
                 }
                 // NFKC can expand one original character into several words (ﷺ): two
@@ -621,15 +621,9 @@ fn short_inside_word(text: &str, c: &Candidate) -> bool {
     boundary::left_edge(text, start) == Left::MidWord && text[start..end].chars().nth(MID_WORD_MIN_CHARS - 1).is_none()
 }
 
-/// Decides whether a candidate is a mention (or a valid term occurrence).
-fn validate(
-    text: &str,
-    c: &Candidate,
-    guarded: bool,
-    evidence: bool,
-    prefix: bool,
-    cache: &mut Option<Cache<KoDicWorker>>,
-) -> bool {
+/// Decides whether a candidate is a mention (or a valid term occurrence); `evidence`: the
+/// entity's context or an exact-case alias vouches for a guarded one (terms are never guarded).
+fn validate(text: &str, c: &Candidate, evidence: bool, cache: &mut Option<Cache<KoDicWorker>>) -> bool {
     let (start, end) = (c.start as usize, c.end as usize);
     let left = boundary::left_edge(text, start);
     // Without morphology nothing shows a compound boundary: a span inside a word is refused
@@ -637,7 +631,7 @@ fn validate(
     if left == Left::Reject || (left == Left::MidWord && cache.is_none()) {
         return false;
     }
-    let right = if prefix { Right::Ok } else { boundary::right_edge(text, end) };
+    let right = if c.prefix { Right::Ok } else { boundary::right_edge(text, end) };
     let rest = match &right {
         Right::Reject => return false,
         Right::Ok => None,
@@ -655,7 +649,7 @@ fn validate(
     if !rest.as_ref().is_none_or(|r| boundary::is_particle_rest(&text[r.clone()], false)) {
         return false;
     }
-    let needs_evidence = guarded && !evidence;
+    let needs_evidence = c.guarded && !evidence;
     let Some(cache) = cache else {
         // Particle rules only: no compound boundaries, no proper-noun evidence.
         return !mid_word && !needs_evidence;
