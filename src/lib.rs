@@ -40,6 +40,8 @@ pub mod input;
 pub mod matcher;
 pub mod morph;
 pub mod normalize;
+#[cfg(target_arch = "x86_64")]
+mod simd;
 pub mod tagger;
 pub mod topic;
 
