@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 /// The stable id of an entity (`naver-cloud`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -109,10 +110,140 @@ impl fmt::Display for Warning {
 
 /// Parsed, validated entity and topic lists.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(from = "Parts", into = "Parts")]
 pub struct Dictionary {
+    entities: Entities,
+    topics: Vec<TopicDef>,
+    warnings: Vec<Warning>,
+}
+
+/// What a dictionary serializes as.
+#[derive(Serialize, Deserialize)]
+struct Parts {
     entities: Vec<Entity>,
     topics: Vec<TopicDef>,
     warnings: Vec<Warning>,
+}
+
+impl From<Parts> for Dictionary {
+    fn from(p: Parts) -> Dictionary {
+        Dictionary { entities: Entities::from(p.entities), topics: p.topics, warnings: p.warnings }
+    }
+}
+
+impl From<Dictionary> for Parts {
+    fn from(d: Dictionary) -> Parts {
+        Parts { entities: d.entities.into_list(), topics: d.topics, warnings: d.warnings }
+    }
+}
+
+/// The entities of a dictionary: a list, or, for a compiled dictionary, the packed bytes they
+/// are read from the first time someone asks for the list. Tagging needs only each entity's
+/// id, name and type and whether it has `requires` and `excludes`, which loading takes out:
+/// a 100k-entity dictionary loads without 700k small allocations (BENCHMARKS.md).
+#[derive(Debug, Clone, Default)]
+struct Entities {
+    list: OnceLock<Vec<Entity>>,
+    packed: Option<Arc<Packed>>,
+}
+
+/// A compiled dictionary's entities as loaded.
+struct Packed {
+    /// What [`Dictionary::to_packed`] wrote.
+    bytes: Box<[u8]>,
+    count: usize,
+    /// The id, type and name of every entity, one after the other, and where each ends.
+    labels: String,
+    ends: Vec<u32>,
+    has_requires: Vec<bool>,
+    has_excludes: Vec<bool>,
+}
+
+impl fmt::Debug for Packed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Packed").field("bytes", &self.bytes.len()).field("count", &self.count).finish()
+    }
+}
+
+impl From<Vec<Entity>> for Entities {
+    fn from(list: Vec<Entity>) -> Entities {
+        Entities { list: OnceLock::from(list), packed: None }
+    }
+}
+
+impl Entities {
+    fn list(&self) -> &[Entity] {
+        self.list.get_or_init(|| match &self.packed {
+            // The bytes were read through once when the dictionary loaded, by the same steps.
+            Some(p) => read_entities(&p.bytes).expect("packed entities were checked when the dictionary loaded"),
+            None => Vec::new(),
+        })
+    }
+
+    fn list_mut(&mut self) -> &mut Vec<Entity> {
+        self.list();
+        // Changed entities no longer match the packed bytes.
+        self.packed = None;
+        self.list.get_mut().expect("just filled")
+    }
+
+    fn into_list(mut self) -> Vec<Entity> {
+        std::mem::take(self.list_mut())
+    }
+
+    fn len(&self) -> usize {
+        match &self.packed {
+            Some(p) => p.count,
+            None => self.list().len(),
+        }
+    }
+}
+
+/// Entities as topics and outputs see them: how many, and each one's id, name and type.
+pub trait EntityNames {
+    /// The number of entities.
+    fn count(&self) -> usize;
+    /// The id, name and type of entity `e` (`e < count()`).
+    fn label(&self, e: usize) -> EntityLabel<'_>;
+}
+
+impl EntityNames for Dictionary {
+    fn count(&self) -> usize {
+        self.entity_count()
+    }
+
+    fn label(&self, e: usize) -> EntityLabel<'_> {
+        Dictionary::label(self, e)
+    }
+}
+
+/// A list of entities (a `Vec` or an array).
+impl<T: AsRef<[Entity]>> EntityNames for T {
+    fn count(&self) -> usize {
+        self.as_ref().len()
+    }
+
+    fn label(&self, e: usize) -> EntityLabel<'_> {
+        self.as_ref()[e].label()
+    }
+}
+
+impl Entity {
+    /// Its id, name and type.
+    pub fn label(&self) -> EntityLabel<'_> {
+        EntityLabel { id: &self.id.0, name: &self.name, kind: &self.kind }
+    }
+}
+
+/// What outputs and topics read of an entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntityLabel<'a> {
+    /// The entity's id.
+    pub id: &'a str,
+    /// Its display name.
+    pub name: &'a str,
+    /// Its type (`company`).
+    pub kind: &'a str,
 }
 
 /// The dictionaries shipped in the binary: `(path relative to dictionaries/, content)`.
@@ -182,11 +313,12 @@ impl Dictionary {
 
     /// Adds `other` on top of `self`: an entity or topic of `other` replaces one with the same id.
     pub fn extend(&mut self, other: Dictionary) {
-        let ids: HashMap<EntityId, usize> = self.entities.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
-        for entity in other.entities {
+        let entities = self.entities.list_mut();
+        let ids: HashMap<EntityId, usize> = entities.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
+        for entity in other.entities.into_list() {
             match ids.get(&entity.id) {
-                Some(&i) => self.entities[i] = entity,
-                None => self.entities.push(entity),
+                Some(&i) => entities[i] = entity,
+                None => entities.push(entity),
             }
         }
         let topic_ids: HashMap<TopicId, usize> =
@@ -198,14 +330,41 @@ impl Dictionary {
             }
         }
         self.warnings.extend(other.warnings);
+        let entities = self.entities.list();
         let keys: Vec<Vec<String>> =
-            self.entities.par_iter().map(|e| e.aliases.iter().map(|a| compact_key(a)).collect()).collect();
-        self.warnings = shared_alias_warnings(&self.entities, &keys, std::mem::take(&mut self.warnings));
+            entities.par_iter().map(|e| e.aliases.iter().map(|a| compact_key(a)).collect()).collect();
+        self.warnings = shared_alias_warnings(entities, &keys, std::mem::take(&mut self.warnings));
     }
 
     /// The entities, in load order.
     pub fn entities(&self) -> &[Entity] {
-        &self.entities
+        self.entities.list()
+    }
+
+    /// The number of entities.
+    pub fn entity_count(&self) -> usize {
+        self.entities.len()
+    }
+
+    /// The id, name and type of entity `e` (an index into [`Dictionary::entities`]), without
+    /// reading a compiled dictionary's entities in full.
+    pub fn label(&self, e: usize) -> EntityLabel<'_> {
+        match &self.entities.packed {
+            Some(p) => {
+                let at = |k: usize| p.ends.get(k).map_or(0, |&end| end as usize);
+                let field = |k: usize| p.labels.get(at(k)..at(k + 1)).unwrap_or_default();
+                EntityLabel { id: field(3 * e), kind: field(3 * e + 1), name: field(3 * e + 2) }
+            }
+            None => self.entities.list()[e].label(),
+        }
+    }
+
+    /// Whether each entity has `requires` terms, and whether it has `excludes` phrases.
+    pub(crate) fn context_flags(&self) -> (Vec<bool>, Vec<bool>) {
+        match &self.entities.packed {
+            Some(p) => (p.has_requires.clone(), p.has_excludes.clone()),
+            None => self.entities().iter().map(|e| (!e.requires.is_empty(), !e.excludes.is_empty())).unzip(),
+        }
     }
 
     /// The topics, in load order.
@@ -220,7 +379,7 @@ impl Dictionary {
 
     /// Number of aliases (names, aliases and exact aliases) over all entities.
     pub fn alias_count(&self) -> usize {
-        self.entities.iter().map(|e| e.aliases.len() + e.exact_aliases.len()).sum()
+        self.entities().iter().map(|e| e.aliases.len() + e.exact_aliases.len()).sum()
     }
 }
 
@@ -441,7 +600,7 @@ impl Loader {
         let (own, keys): (Vec<Vec<Warning>>, Vec<Vec<String>>) = self.entities.par_iter().map(check_aliases).unzip();
         warnings.extend(own.into_iter().flatten());
         let warnings = shared_alias_warnings(&self.entities, &keys, warnings);
-        Ok(Dictionary { entities: self.entities, topics: self.topics, warnings })
+        Ok(Dictionary { entities: Entities::from(self.entities), topics: self.topics, warnings })
     }
 }
 
@@ -757,6 +916,19 @@ impl<'a> Unpacker<'a> {
         }
     }
 
+    /// Steps over strings written by [`Packer::strs`], checking them as [`Unpacker::strings`]
+    /// would; returns how many there were.
+    pub(crate) fn skip_strs(&mut self) -> Option<usize> {
+        let n = self.word()? as usize;
+        if n > 1 && n > self.words.len() / 4 {
+            return None;
+        }
+        for _ in 0..n {
+            self.str()?;
+        }
+        Some(n)
+    }
+
     fn more_strings(&mut self, n: usize) -> Option<Vec<String>> {
         if n > self.words.len() / 4 {
             return None;
@@ -801,8 +973,9 @@ impl Dictionary {
     /// part would pass 4 GiB.
     pub(crate) fn to_packed(&self, out: &mut Vec<u8>) -> Result<()> {
         let mut p = Packer::default();
-        p.count(self.entities.len());
-        for e in &self.entities {
+        let entities = self.entities();
+        p.count(entities.len());
+        for e in entities {
             p.str(&e.id.0);
             p.str(&e.kind);
             p.str(&e.name);
@@ -846,21 +1019,26 @@ impl Dictionary {
         if !rest.is_empty() {
             return None;
         }
+        // The entities are only looked through here (see `Entities`); each string index and
+        // count is checked as `read_entity` will check it.
         let n = u.count(ENTITY_MIN_WORDS)?;
-        let mut entities = Vec::with_capacity(n);
+        let mut labels = String::new();
+        let mut ends = Vec::with_capacity(3 * n + 1);
+        ends.push(0);
+        let (mut has_requires, mut has_excludes) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for _ in 0..n {
-            // Fields are read in the order they are written.
-            entities.push(Entity {
-                id: EntityId(u.string()?),
-                kind: u.string()?,
-                name: u.string()?,
-                aliases: u.strings()?,
-                exact_aliases: u.strings()?,
-                requires: u.strings()?,
-                excludes: u.strings()?,
-                origin: Origin { file: u.string()?, line: u.u64()? },
-            });
+            for _ in 0..3 {
+                labels.push_str(u.str()?);
+                ends.push(u32::try_from(labels.len()).ok()?);
+            }
+            let lists = [u.skip_strs()?, u.skip_strs()?, u.skip_strs()?, u.skip_strs()?];
+            has_requires.push(lists[2] > 0);
+            has_excludes.push(lists[3] > 0);
+            u.str()?;
+            u.u64()?;
         }
+        let packed = Packed { bytes: bytes.into(), count: n, labels, ends, has_requires, has_excludes };
+        let entities = Entities { list: OnceLock::new(), packed: Some(Arc::new(packed)) };
         let n = u.count(TOPIC_MIN_WORDS)?;
         let mut topics = Vec::with_capacity(n);
         for _ in 0..n {
@@ -890,6 +1068,27 @@ impl Dictionary {
         }
         u.is_done().then_some(Dictionary { entities, topics, warnings })
     }
+}
+
+/// The entities at the start of what [`Dictionary::to_packed`] wrote.
+fn read_entities(bytes: &[u8]) -> Option<Vec<Entity>> {
+    let (mut u, _) = Unpacker::new(bytes)?;
+    let n = u.count(ENTITY_MIN_WORDS)?;
+    let mut entities = Vec::with_capacity(n);
+    for _ in 0..n {
+        // Fields are read in the order they are written.
+        entities.push(Entity {
+            id: EntityId(u.string()?),
+            kind: u.string()?,
+            name: u.string()?,
+            aliases: u.strings()?,
+            exact_aliases: u.strings()?,
+            requires: u.strings()?,
+            excludes: u.strings()?,
+            origin: Origin { file: u.string()?, line: u.u64()? },
+        });
+    }
+    Some(entities)
 }
 
 #[cfg(test)]
@@ -1020,7 +1219,7 @@ mod tests {
             query_at: (u64::MAX, 0),
         };
         Dictionary {
-            entities: vec![
+            entities: Entities::from(vec![
                 entity(
                     "naver-cloud",
                     vec!["네이버클라우드", "NAVER Cloud"],
@@ -1032,7 +1231,7 @@ mod tests {
                 entity("ms", vec!["마이크로소프트"], vec!["MS", "ms"], vec![], vec!["네이버클라우드"]),
                 big,
                 entity("", vec![], vec![], vec![], vec![]),
-            ],
+            ]),
             topics: vec![topic("ai", None, vec![]), topic("sovereign-ai", Some("ai"), vec![("LLM", 2.5), ("", -1.0)])],
             warnings: vec![
                 Warning { place: "entities/가나.csv:2".into(), message: "같은 별칭".into() },
@@ -1058,6 +1257,8 @@ mod tests {
             let mut bytes = Vec::new();
             d.to_packed(&mut bytes).unwrap();
             let back = Dictionary::from_packed(&bytes).unwrap();
+            // What tagging reads, before the entities are read in full, then the entities.
+            labels_agree(&back);
             same(&d, &back);
             // Anything after the packed part, or a part cut short, is damage.
             let mut longer = bytes.clone();
@@ -1070,6 +1271,55 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A compiled dictionary's labels and context flags, read at load, are those of its
+    /// entities read in full; it checks them in that order.
+    fn labels_agree(d: &Dictionary) {
+        let labels: Vec<(String, String, String)> = (0..d.entity_count())
+            .map(|e| d.label(e))
+            .map(|l| (l.id.to_string(), l.name.to_string(), l.kind.to_string()))
+            .collect();
+        let flags = d.context_flags();
+        assert_eq!(d.entities().len(), d.entity_count());
+        for (e, entity) in d.entities().iter().enumerate() {
+            assert_eq!(labels[e], (entity.id.0.clone(), entity.name.clone(), entity.kind.clone()));
+            assert_eq!((flags.0[e], flags.1[e]), (!entity.requires.is_empty(), !entity.excludes.is_empty()));
+        }
+    }
+
+    #[test]
+    fn a_compiled_dictionary_reads_its_entities_only_when_asked() {
+        let mut bytes = Vec::new();
+        odd_dictionary().to_packed(&mut bytes).unwrap();
+        let d = Dictionary::from_packed(&bytes).unwrap();
+        assert!(d.entities.list.get().is_none());
+        assert_eq!(d.label(2), EntityLabel { id: "ms", name: "마이크로소프트", kind: "company" });
+        assert_eq!(d.context_flags(), (vec![true, false, false, false, false], vec![true, false, true, false, false]));
+        assert!(d.entities.list.get().is_none());
+        assert_eq!(d.entities()[2].exact_aliases, ["MS", "ms"]);
+        // Changed, it no longer answers from the packed bytes.
+        let mut changed = d.clone();
+        let ms = Entity {
+            id: EntityId("ms".into()),
+            kind: "company".into(),
+            name: "엠에스".into(),
+            aliases: vec!["엠에스".into()],
+            exact_aliases: vec![],
+            requires: vec!["윈도".into()],
+            excludes: vec![],
+            origin: Origin::default(),
+        };
+        changed.extend(Dictionary::from_parts(vec![ms], vec![]).unwrap());
+        assert!(changed.entities.packed.is_none());
+        assert_eq!(changed.entity_count(), 5);
+        assert_eq!(
+            changed.context_flags(),
+            (vec![true, false, true, false, false], vec![true, false, false, false, false])
+        );
+        assert_eq!(changed.label(2).name, "엠에스");
+        // Serialized, it is the same as the dictionary it was compiled from.
+        assert_eq!(serde_json::to_string(&d).unwrap(), serde_json::to_string(&odd_dictionary()).unwrap());
     }
 
     #[test]
@@ -1098,7 +1348,10 @@ mod tests {
             for delta in [1u8, 0x80, 0xff] {
                 let mut damaged = bytes.clone();
                 damaged[i] = damaged[i].wrapping_add(delta);
-                let _ = Dictionary::from_packed(&damaged);
+                // What loads reads its entities in full later without a panic.
+                if let Some(d) = Dictionary::from_packed(&damaged) {
+                    labels_agree(&d);
+                }
             }
         }
         // Counts far beyond the input: refused before anything is allocated for them.

@@ -45,7 +45,7 @@ mod simd;
 pub mod tagger;
 pub mod topic;
 
-pub use dictionary::{Dictionary, Entity, EntityId, TopicId};
+pub use dictionary::{Dictionary, Entity, EntityId, EntityLabel, TopicId};
 pub use error::{Error, ErrorKind, Result};
 pub use input::Article;
 pub use tagger::{Field, Mention, Morphology, Tagged, Tagger, TaggerBuilder, Worker};

@@ -4,7 +4,7 @@
 //! morphology, guards) → resolve (longest valid, non-overlapping spans) → topics.
 
 use crate::boundary::{self, Left, Right};
-use crate::dictionary::{Dictionary, Entity, EntityId};
+use crate::dictionary::{Dictionary, Entity, EntityId, EntityLabel};
 use crate::error::Result;
 use crate::input::Article;
 use crate::matcher::{Candidate, Matcher, Owner, Scan};
@@ -91,6 +91,12 @@ impl Tagged {
         &self.tagger.inner.dictionary.entities()[mention.entity as usize]
     }
 
+    /// The id, name and type of the entity a mention refers to: [`Tagged::entity`] without
+    /// reading a compiled dictionary's entities in full.
+    pub fn label(&self, mention: &Mention) -> EntityLabel<'_> {
+        self.tagger.inner.dictionary.label(mention.entity as usize)
+    }
+
     /// The topics, highest score first.
     pub fn topics(&self) -> &[TopicScore] {
         &self.topics
@@ -141,7 +147,7 @@ pub struct Tagger {
 impl std::fmt::Debug for Tagger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tagger")
-            .field("entities", &self.inner.dictionary.entities().len())
+            .field("entities", &self.inner.dictionary.entity_count())
             .field("patterns", &self.inner.matcher.pattern_count())
             .field("morphology", &self.inner.morphology)
             .finish()
@@ -202,7 +208,7 @@ impl TaggerBuilder {
 
     /// Compiles `dictionary` into a tagger, checking its topic queries.
     pub fn build(&self, dictionary: Dictionary) -> Result<Tagger> {
-        let topics = TopicSet::compile(dictionary.topics(), dictionary.entities())?;
+        let topics = TopicSet::compile(dictionary.topics(), &dictionary)?;
         let kodic = if self.morphology == Morphology::OnDemand || self.guard_common_words {
             Some(KoDic::load_for_words()?)
         } else {
@@ -280,13 +286,13 @@ impl TaggerBuilder {
         let (dictionary, matcher) = rayon::join(
             || {
                 let dictionary = Dictionary::from_packed(dictionary).ok_or_else(bad)?;
-                let topics = TopicSet::compile(dictionary.topics(), dictionary.entities())?;
+                let topics = TopicSet::compile(dictionary.topics(), &dictionary)?;
                 Ok::<_, crate::Error>((dictionary, topics))
             },
             || Matcher::from_bytes(matcher, self.scan()),
         );
         let ((dictionary, topics), matcher) = (dictionary?, matcher?);
-        let entity_count = dictionary.entities().len();
+        let entity_count = dictionary.entity_count();
         let owners_ok = matcher.surfaces().iter().all(|s| match s.owner {
             Owner::Alias(e) | Owner::Exclude(e) | Owner::Require(e) => (e as usize) < entity_count,
             Owner::Term(t) => (t as usize) < topics.terms().len(),
@@ -300,8 +306,7 @@ impl TaggerBuilder {
 
     /// The tagger of a compiled matcher, with this builder's options.
     fn assemble(&self, dictionary: Dictionary, matcher: Matcher, topics: TopicSet, kodic: Option<KoDic>) -> Tagger {
-        let has_requires = dictionary.entities().iter().map(|e| !e.requires.is_empty()).collect();
-        let has_excludes = dictionary.entities().iter().map(|e| !e.excludes.is_empty()).collect();
+        let (has_requires, has_excludes) = dictionary.context_flags();
         Tagger {
             inner: Arc::new(Inner {
                 dictionary,
@@ -596,7 +601,7 @@ impl Worker {
         }
         term_hits.sort_by_key(|h| (h.field, h.word, h.term));
         term_hits.dedup();
-        let topics = inner.topics.score(&term_hits, &mentions, inner.dictionary.entities());
+        let topics = inner.topics.score(&term_hits, &mentions, &inner.dictionary);
         Ok(Tagged { tagger: self.tagger.clone(), mentions, topics })
     }
 }

@@ -56,7 +56,7 @@
 //! entity mentions alone, evaluating only the topics for which some positive term, entity
 //! or type occurred.
 
-use crate::dictionary::{compact_key, Entity, TopicDef, TopicId};
+use crate::dictionary::{compact_key, EntityNames, TopicDef, TopicId};
 use crate::error::{Error, ErrorKind, Result};
 use crate::matcher::TermSpec;
 use crate::normalize::{normalize_key, script, Script};
@@ -174,13 +174,13 @@ impl TopicSet {
     ///
     /// Errors name the place: `topics.toml:LINE:COL: unbalanced parenthesis` for a query,
     /// `topics.toml:LINE: …` for a parent or keyword problem.
-    pub fn compile(defs: &[TopicDef], entities: &[Entity]) -> Result<TopicSet> {
-        let mut set = TopicSet { entity_kind: vec![NO_KIND; entities.len()], ..TopicSet::default() };
+    pub fn compile(defs: &[TopicDef], entities: &dyn EntityNames) -> Result<TopicSet> {
+        let mut set = TopicSet { entity_kind: vec![NO_KIND; entities.count()], ..TopicSet::default() };
         // Only topics look entities up by id: a gazetteer without topics skips the map.
         let entity_ids: HashMap<&str, u32> = if defs.is_empty() {
             HashMap::default()
         } else {
-            entities.iter().enumerate().map(|(i, e)| (e.id.0.as_str(), i as u32)).collect()
+            (0..entities.count()).map(|i| (entities.label(i).id, i as u32)).collect()
         };
         let topic_ids: HashMap<&TopicId, u32> = defs.iter().enumerate().map(|(i, t)| (&t.id, i as u32)).collect();
         let mut interner = Interner::default();
@@ -215,7 +215,7 @@ impl TopicSet {
 
         // Which topics each term, entity and type can make hold.
         set.by_term = vec![Vec::new(); set.terms.len()];
-        set.by_entity = vec![Vec::new(); entities.len()];
+        set.by_entity = vec![Vec::new(); entities.count()];
         set.by_kind = vec![Vec::new(); set.kinds.len()];
         for (t, topic) in set.topics.iter().enumerate() {
             let t = t as u32;
@@ -270,7 +270,7 @@ impl TopicSet {
     /// in definition order).
     ///
     /// `entities` must be the entities the set was compiled with; mention indices point into it.
-    pub fn score(&self, hits: &[TermHit], mentions: &[Mention], entities: &[Entity]) -> Vec<TopicScore> {
+    pub fn score(&self, hits: &[TermHit], mentions: &[Mention], entities: &dyn EntityNames) -> Vec<TopicScore> {
         if self.topics.is_empty() || (hits.is_empty() && mentions.is_empty() && self.always.is_empty()) {
             return Vec::new();
         }
@@ -348,7 +348,7 @@ impl TopicSet {
     }
 
     /// Evaluates topic `t`: its score and evidence if its query holds.
-    fn evaluate(&self, t: u32, ctx: &Context, entities: &[Entity], out: &mut Vec<Contribution>) -> Option<Own> {
+    fn evaluate(&self, t: u32, ctx: &Context, entities: &dyn EntityNames, out: &mut Vec<Contribution>) -> Option<Own> {
         let topic = &self.topics[t as usize];
         out.clear();
         let holds = match &topic.query {
@@ -394,7 +394,10 @@ impl TopicSet {
                     .labels
                     .binary_search_by_key(&g, |l| l.0)
                     .map_or_else(|_| String::new(), |i| topic.labels[i].1.clone()),
-                Key::Entity(e) => format!("entity:{}", entities.get(e as usize).map_or("?", |e| e.id.0.as_str())),
+                Key::Entity(e) => {
+                    let id = if (e as usize) < entities.count() { entities.label(e as usize).id } else { "?" };
+                    format!("entity:{id}")
+                }
                 Key::Kind(k) => format!("type:{}", self.kinds[k as usize]),
             };
             evidence.push(Evidence { term, count: 1 });
@@ -668,7 +671,7 @@ impl Interner {
 fn compile_topic(
     def: &TopicDef,
     entity_ids: &HashMap<&str, u32>,
-    entities: &[Entity],
+    entities: &dyn EntityNames,
     topic_ids: &HashMap<&TopicId, u32>,
     interner: &mut Interner,
     set: &mut TopicSet,
@@ -748,7 +751,7 @@ fn keyword_scope(key: &str) -> std::result::Result<(Option<Field>, &str), String
 /// Resolves a parsed query: terms to automaton terms, entity ids and types to indices.
 struct Lower<'a> {
     entity_ids: &'a HashMap<&'a str, u32>,
-    entities: &'a [Entity],
+    entities: &'a dyn EntityNames,
     interner: &'a mut Interner,
     set: &'a mut TopicSet,
     labels: &'a mut Vec<(u32, String)>,
@@ -768,8 +771,8 @@ impl Lower<'_> {
                     None => {
                         self.set.kinds.push(kind.clone());
                         let k = self.set.kinds.len() as u32 - 1;
-                        for (e, entity) in self.entities.iter().enumerate() {
-                            if &entity.kind == kind {
+                        for e in 0..self.entities.count() {
+                            if self.entities.label(e).kind == kind {
                                 self.set.entity_kind[e] = k;
                             }
                         }
@@ -1226,7 +1229,7 @@ fn near_operands(expr: Expr) -> Option<Vec<Expr>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dictionary::{EntityId, Origin};
+    use crate::dictionary::{Entity, EntityId, Origin};
 
     fn show(query: &str) -> String {
         match parse(query) {
@@ -1388,7 +1391,7 @@ mod tests {
 
         let mut section = def("s", "title:x OR NOT body:y");
         section.keywords = vec![("title:z".to_string(), 1.0)];
-        let set = TopicSet::compile(&[section], &[]).unwrap();
+        let set = TopicSet::compile(&[section], &Vec::new()).unwrap();
         let wants: Vec<(bool, bool)> =
             (0..3).map(|t| (set.wants(t, Field::Title), set.wants(t, Field::Body))).collect();
         assert_eq!(wants, [(true, false), (false, true), (true, false)]);
@@ -1406,7 +1409,12 @@ mod tests {
     type Fired = (String, f64, Vec<(String, u32)>);
 
     /// Scores `hits` (given as (term text, field, word)) against the topics.
-    fn run(defs: &[TopicDef], entities: &[Entity], hits: &[(&str, Field, u32)], mentions: &[Mention]) -> Vec<Fired> {
+    fn run(
+        defs: &[TopicDef],
+        entities: &dyn EntityNames,
+        hits: &[(&str, Field, u32)],
+        mentions: &[Mention],
+    ) -> Vec<Fired> {
         let set = TopicSet::compile(defs, entities).unwrap();
         let mut term_hits: Vec<TermHit> = hits
             .iter()
@@ -1579,7 +1587,7 @@ mod tests {
         assert_eq!(got, [("economy".to_string(), 4.0, ev(&[("금리", 2), ("코스피", 1)]))]);
         let mut bad = def("bad", "");
         bad.keywords = vec![("entity:x".to_string(), 1.0)];
-        let err = TopicSet::compile(&[bad], &[]).unwrap_err().to_string();
+        let err = TopicSet::compile(&[bad], &Vec::new()).unwrap_err().to_string();
         assert_eq!(err, "topics.toml:3: topic \"bad\": keyword \"entity:x\": unknown field scope \"entity\" (keywords take title: or body:)");
     }
 

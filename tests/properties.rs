@@ -429,7 +429,7 @@ fn matchers() -> &'static (Matcher, Matcher) {
     M.get_or_init(|| {
         let mut d = fixture_dict();
         d.extend(Dictionary::builtin().unwrap());
-        let topics = hantag::topic::TopicSet::compile(d.topics(), d.entities()).unwrap();
+        let topics = hantag::topic::TopicSet::compile(d.topics(), &d).unwrap();
         let compile = |scan| Matcher::compile(d.entities(), topics.terms(), &|_| false, &[scan]).unwrap();
         (compile(Scan::Everywhere), compile(Scan::WordStarts))
     })

@@ -165,7 +165,7 @@ fn mention_keys(article: &Article, tagged: &Tagged) -> HashMap<(String, u8, usiz
         .mentions()
         .iter()
         .map(|m| {
-            let key = (tagged.entity(m).id.0.clone(), m.field as u8, m.span.start, m.span.end);
+            let key = (tagged.label(m).id.to_string(), m.field as u8, m.span.start, m.span.end);
             (key, example(article, field_text(article, m.field), m.span.clone()))
         })
         .collect()

@@ -111,7 +111,7 @@ pub fn render_mentions(tagger: &Tagger, outcome: &Outcome, excel: bool, out: &mu
     let offsets = char_offsets(article, tagged.mentions());
     let date = article.date.as_deref().unwrap_or("");
     for (m, (start, end)) in tagged.mentions().iter().zip(offsets) {
-        let e = tagged.entity(m);
+        let e = tagged.label(m);
         let (start, end) = (start.to_string(), end.to_string());
         let ctx = context(field_text(article, m.field), m.span(), 30);
         write_row(
@@ -123,9 +123,9 @@ pub fn render_mentions(tagger: &Tagger, outcome: &Outcome, excel: bool, out: &mu
                 m.field.as_str(),
                 &start,
                 &end,
-                &e.id.0,
-                &e.name,
-                &e.kind,
+                e.id,
+                e.name,
+                e.kind,
                 m.surface(article),
                 &ctx,
             ],
@@ -198,13 +198,13 @@ fn entity_details<'a>(article: &Article, tagged: &'a Tagged) -> Vec<EntityDetail
         let slot = match out.iter().position(|(e, _)| *e == m.entity) {
             Some(i) => i,
             None => {
-                let e = tagged.entity(m);
+                let e = tagged.label(m);
                 out.push((
                     m.entity,
                     EntityDetail {
-                        id: &e.id.0,
-                        name: &e.name,
-                        kind: &e.kind,
+                        id: e.id,
+                        name: e.name,
+                        kind: e.kind,
                         mentions: 0,
                         in_title: false,
                         first_field: m.field.as_str(),
@@ -307,23 +307,15 @@ impl EntityTotals {
 
     /// Writes `entities.csv` rows, most mentioned first (then by id).
     pub fn render(&self, tagger: &Tagger, excel: bool, out: &mut Vec<u8>) {
-        let entities = tagger.dictionary().entities();
+        let dictionary = tagger.dictionary();
+        let id = |e: &u32| dictionary.label(*e as usize).id;
         let mut rows: Vec<(&u32, &(u64, u64, u64))> = self.counts.iter().collect();
-        rows.sort_by(|a, b| {
-            b.1 .1.cmp(&a.1 .1).then_with(|| entities[*a.0 as usize].id.cmp(&entities[*b.0 as usize].id))
-        });
+        rows.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then_with(|| id(a.0).cmp(id(b.0))));
         for (&e, &(articles, mentions, title)) in rows {
-            let entity = &entities[e as usize];
+            let entity = dictionary.label(e as usize);
             write_row(
                 out,
-                [
-                    entity.id.0.as_str(),
-                    &entity.name,
-                    &entity.kind,
-                    &articles.to_string(),
-                    &mentions.to_string(),
-                    &title.to_string(),
-                ],
+                [entity.id, entity.name, entity.kind, &articles.to_string(), &mentions.to_string(), &title.to_string()],
                 excel,
             );
         }

@@ -102,13 +102,13 @@ pub fn render_with(tagger: &Tagger, outcome: &Outcome, cache: &mut RunCache, out
                     out.push(b',');
                 }
                 let group = || mentions[i..].iter().enumerate().filter(|(_, m)| m.entity == first.entity);
-                let e = tagged.entity(first);
+                let e = tagged.label(first);
                 out.extend_from_slice(b"{\"id\":\"");
-                write_escaped(out, &e.id.0);
+                write_escaped(out, e.id);
                 out.extend_from_slice(b"\",\"name\":\"");
-                write_escaped(out, &e.name);
+                write_escaped(out, e.name);
                 out.extend_from_slice(b"\",\"type\":\"");
-                write_escaped(out, &e.kind);
+                write_escaped(out, e.kind);
                 out.extend_from_slice(b"\",\"count\":");
                 write_uint(out, group().count() as u64);
                 out.extend_from_slice(b",\"mentions\":[");
