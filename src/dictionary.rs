@@ -1411,9 +1411,15 @@ mod tests {
         let text = "네이버 클라우드와 마이크로소프트, 소버린ai 반도체산업";
         for scan in [Scan::Everywhere, Scan::WordStarts] {
             let back = Matcher::from_bytes(&bytes, scan).unwrap();
-            assert_eq!(format!("{:?}", m.surfaces()), format!("{:?}", back.surfaces()));
+            assert_eq!(m.surfaces(), back.surfaces());
+            for s in 0..m.surfaces().len() as u32 {
+                assert_eq!((m.text(s), m.exact_key(s)), (back.text(s), back.exact_key(s)));
+            }
             assert!(back.surfaces().iter().any(|s| s.guarded) && back.surfaces().iter().any(|s| s.prefix));
-            assert!(back.surfaces().iter().any(|s| s.exact_key.is_some()));
+            // Surfaces 5–7 are 마이크로소프트 and the exact aliases MS and ms.
+            assert_eq!((back.text(5), back.exact_key(5)), ("마이크로소프트", None));
+            assert_eq!((back.text(6), back.exact_key(6)), ("MS", Some("MS")));
+            assert_eq!((back.text(7), back.exact_key(7)), ("ms", Some("ms")));
             assert_eq!(back.pattern_count(), m.pattern_count());
             let fresh = Matcher::compile(&entities, &terms, &guard, &[scan]).unwrap();
             let (mut x, mut y) = (Vec::new(), Vec::new());

@@ -27,19 +27,52 @@ pub enum Owner {
     Term(u32),
 }
 
-/// One surface form as the dictionary gives it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One surface form as the dictionary gives it; its text is [`Matcher::text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Surface {
     /// What it stands for.
     pub owner: Owner,
-    /// The form as written in the dictionary.
-    pub text: String,
-    /// For exact-case aliases: the case-preserving key the original text must equal.
-    pub exact_key: Option<String>,
+    /// An exact-case alias: the original text must equal its key ([`Matcher::exact_key`]).
+    pub exact: bool,
     /// Ordinary-word reading far more likely than the name: tag only with evidence.
     pub guarded: bool,
     /// A wildcard term (`반도체*`): any continuation of the word is allowed.
     pub prefix: bool,
+}
+
+/// The text of every surface and, for exact-case aliases, its key, one after the other in one
+/// buffer: reading a mention's alias for output touches two small arrays, not a table of
+/// strings each in its own allocation.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Texts {
+    text: String,
+    /// Where surface `s`'s text ends (`ends[2s + 1]`) and its key ends (`ends[2s + 2]`).
+    ends: Vec<u32>,
+}
+
+impl Texts {
+    fn push(&mut self, text: &str, key: Option<&str>) {
+        if self.ends.is_empty() {
+            self.ends.push(0);
+        }
+        for part in [text, key.unwrap_or_default()] {
+            self.text.push_str(part);
+            self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+        }
+    }
+
+    fn part(&self, k: usize) -> &str {
+        let at = |k: usize| self.ends.get(k).map_or(0, |&end| end as usize);
+        self.text.get(at(k)..at(k + 1)).unwrap_or_default()
+    }
+
+    fn text(&self, s: usize) -> &str {
+        self.part(2 * s)
+    }
+
+    fn key(&self, s: usize) -> &str {
+        self.part(2 * s + 1)
+    }
 }
 
 /// A topic term to put in the automaton.
@@ -120,6 +153,7 @@ pub struct Matcher {
     split: Vec<u32>,
     targets: Vec<Target>,
     surfaces: Vec<Surface>,
+    texts: Texts,
 }
 
 /// A surface a pattern stands for, with the facts a [`Candidate`] carries.
@@ -137,7 +171,7 @@ fn targets_of(ids: &[u32], surfaces: &[Surface]) -> Vec<Target> {
     ids.iter()
         .map(|&i| {
             let s = &surfaces[i as usize];
-            Target { surface: i, owner: s.owner, guarded: s.guarded, prefix: s.prefix, exact: s.exact_key.is_some() }
+            Target { surface: i, owner: s.owner, guarded: s.guarded, prefix: s.prefix, exact: s.exact }
         })
         .collect()
 }
@@ -216,8 +250,8 @@ impl Patterns {
     }
 
     /// The spacing variants of every surface, normalized like the text.
-    fn variants(surfaces: &[Surface]) -> Vec<Vec<String>> {
-        surfaces.par_iter().map(|surface| spacing_variants(&normalize_key(&surface.text))).collect()
+    fn variants(texts: &Texts, count: usize) -> Vec<Vec<String>> {
+        (0..count).into_par_iter().map(|s| spacing_variants(&normalize_key(texts.text(s)))).collect()
     }
 }
 
@@ -376,71 +410,45 @@ impl Matcher {
         scans: &[Scan],
     ) -> Result<Matcher> {
         let mut surfaces = Vec::new();
+        let mut texts = Texts::default();
+        let mut add = |owner: Owner, text: &str, key: Option<&str>, prefix: bool| {
+            // The guard is decided below, in parallel: a ko-dic look-up per alias.
+            surfaces.push(Surface { owner, exact: key.is_some(), guarded: false, prefix });
+            texts.push(text, key);
+        };
         for (i, e) in entities.iter().enumerate() {
             let i = i as u32;
             // A name listed among the exact aliases (LG) matches only with its case.
             for alias in e.aliases.iter().filter(|a| !e.exact_aliases.contains(a)) {
-                surfaces.push(Surface {
-                    owner: Owner::Alias(i),
-                    text: alias.clone(),
-                    exact_key: None,
-                    // Decided below, in parallel: a ko-dic look-up per alias.
-                    guarded: false,
-                    prefix: false,
-                });
+                add(Owner::Alias(i), alias, None, false);
             }
             for alias in &e.exact_aliases {
-                let key = normalize_keep_case(alias).replace(' ', "");
-                surfaces.push(Surface {
-                    owner: Owner::Alias(i),
-                    text: alias.clone(),
-                    exact_key: Some(key),
-                    guarded: false,
-                    prefix: false,
-                });
+                add(Owner::Alias(i), alias, Some(&normalize_keep_case(alias).replace(' ', "")), false);
             }
             for phrase in &e.excludes {
-                surfaces.push(Surface {
-                    owner: Owner::Exclude(i),
-                    text: phrase.clone(),
-                    exact_key: None,
-                    guarded: false,
-                    prefix: false,
-                });
+                add(Owner::Exclude(i), phrase, None, false);
             }
             for term in &e.requires {
-                surfaces.push(Surface {
-                    owner: Owner::Require(i),
-                    text: term.clone(),
-                    exact_key: None,
-                    guarded: false,
-                    prefix: false,
-                });
+                add(Owner::Require(i), term, None, false);
             }
         }
         for (i, t) in terms.iter().enumerate() {
-            surfaces.push(Surface {
-                owner: Owner::Term(i as u32),
-                text: t.text.clone(),
-                exact_key: None,
-                guarded: false,
-                prefix: t.prefix,
-            });
+            add(Owner::Term(i as u32), &t.text, None, t.prefix);
         }
-        surfaces.par_iter_mut().for_each(|surface| {
+        surfaces.par_iter_mut().enumerate().for_each(|(s, surface)| {
             // Exact-case aliases need no guard: their case is the evidence.
-            if matches!(surface.owner, Owner::Alias(_)) && surface.exact_key.is_none() {
-                surface.guarded = guarded(&surface.text);
+            if matches!(surface.owner, Owner::Alias(_)) && !surface.exact {
+                surface.guarded = guarded(texts.text(s));
             }
         });
-        let patterns = Patterns::of(&surfaces, Patterns::variants(&surfaces));
+        let patterns = Patterns::of(&surfaces, Patterns::variants(&texts, surfaces.len()));
         let count = patterns.texts.len();
         let wants = |kind: Scan| scans.iter().any(|scan| scan.resolve(count) == kind);
         let everywhere = wants(Scan::Everywhere).then(|| build_everywhere(&patterns)).transpose()?;
         let word_starts = wants(Scan::WordStarts).then(|| build_word_starts(&patterns)).transpose()?;
         let Patterns { starts, split, targets, .. } = patterns;
         let targets = targets_of(&targets, &surfaces);
-        Ok(Matcher { everywhere, word_starts, starts, split, targets, surfaces })
+        Ok(Matcher { everywhere, word_starts, starts, split, targets, surfaces, texts })
     }
 
     /// Serializes the automata and their tables (see [`Matcher::from_bytes`]): a tag, the
@@ -449,7 +457,9 @@ impl Matcher {
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         // The patterns again, only if a structure is missing.
         let patterns = std::cell::OnceCell::new();
-        let patterns = || patterns.get_or_init(|| Patterns::of(&self.surfaces, Patterns::variants(&self.surfaces)));
+        let patterns = || {
+            patterns.get_or_init(|| Patterns::of(&self.surfaces, Patterns::variants(&self.texts, self.surfaces.len())))
+        };
         let everywhere = match &self.everywhere {
             Some(a) => a.serialize(),
             None => build_everywhere(patterns())?.serialize(),
@@ -468,7 +478,7 @@ impl Matcher {
         let ids: Vec<u32> = self.targets.iter().map(|t| t.surface).collect();
         p.u32s(&ids);
         p.count(self.surfaces.len());
-        for s in &self.surfaces {
+        for (i, s) in self.surfaces.iter().enumerate() {
             let (kind, index) = match s.owner {
                 Owner::Alias(i) => (0, i),
                 Owner::Exclude(i) => (1, i),
@@ -477,8 +487,8 @@ impl Matcher {
             };
             p.word(kind | u32::from(s.guarded) << 2 | u32::from(s.prefix) << 3);
             p.word(index);
-            p.str(&s.text);
-            p.opt_str(s.exact_key.as_deref());
+            p.str(self.texts.text(i));
+            p.opt_str(s.exact.then(|| self.texts.key(i)));
         }
         let mut out = TABLES_TAG.to_vec();
         p.finish(&mut out)?;
@@ -497,7 +507,7 @@ impl Matcher {
         let bad = |what: &str| Error::new(ErrorKind::Config, format!("compiled dictionary is damaged ({what})"));
         let tables = bytes.strip_prefix(TABLES_TAG).ok_or_else(|| bad("not a matcher of this version"))?;
         let (mut u, mut rest) = Unpacker::new(tables).ok_or_else(|| bad("tables"))?;
-        let (starts, split, targets, surfaces) = read_tables(&mut u).ok_or_else(|| bad("tables"))?;
+        let (starts, split, targets, surfaces, texts) = read_tables(&mut u).ok_or_else(|| bad("tables"))?;
         let mut parts = [&[][..]; 3];
         for part in &mut parts {
             let (len, after) = rest.split_first_chunk::<8>().ok_or_else(|| bad("sizes"))?;
@@ -530,12 +540,22 @@ impl Matcher {
             return Err(bad("inconsistent tables"));
         }
         let targets = targets_of(&targets, &surfaces);
-        Ok(Matcher { everywhere, word_starts, starts, split, targets, surfaces })
+        Ok(Matcher { everywhere, word_starts, starts, split, targets, surfaces, texts })
     }
 
     /// Every surface form.
     pub fn surfaces(&self) -> &[Surface] {
         &self.surfaces
+    }
+
+    /// The form of surface `s` as written in the dictionary.
+    pub fn text(&self, s: u32) -> &str {
+        self.texts.text(s as usize)
+    }
+
+    /// For an exact-case alias: the case-preserving key the original text must equal.
+    pub fn exact_key(&self, s: u32) -> Option<&str> {
+        self.surfaces.get(s as usize).filter(|x| x.exact).map(|_| self.texts.key(s as usize))
     }
 
     /// Appends the occurrences of the surface forms in `text` to `out`, overlapping ones
@@ -649,6 +669,7 @@ fn read_tables(u: &mut Unpacker<'_>) -> Option<Tables> {
     let targets = u.u32s()?;
     let n = u.count(SURFACE_WORDS)?;
     let mut surfaces = Vec::with_capacity(n);
+    let mut texts = Texts { text: String::new(), ends: Vec::with_capacity(2 * n + 1) };
     for _ in 0..n {
         let flags = u.word()?;
         let index = u.word()?;
@@ -661,19 +682,15 @@ fn read_tables(u: &mut Unpacker<'_>) -> Option<Tables> {
         if flags >> 4 != 0 {
             return None;
         }
-        surfaces.push(Surface {
-            owner,
-            text: u.string()?,
-            exact_key: u.opt_str()?.map(str::to_owned),
-            guarded: flags & 4 != 0,
-            prefix: flags & 8 != 0,
-        });
+        let (text, key) = (u.str()?, u.opt_str()?);
+        surfaces.push(Surface { owner, exact: key.is_some(), guarded: flags & 4 != 0, prefix: flags & 8 != 0 });
+        texts.push(text, key);
     }
-    u.is_done().then_some((starts, split, targets, surfaces))
+    u.is_done().then_some((starts, split, targets, surfaces, texts))
 }
 
-/// Pattern starts, splits, targets and surfaces.
-type Tables = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<Surface>);
+/// Pattern starts, splits, targets, surfaces and their texts.
+type Tables = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<Surface>, Texts);
 
 /// The spacing variants of a normalized form: each space it contains and each place where
 /// Hangul meets Latin or digits may be written with or without a space.
@@ -823,7 +840,7 @@ mod tests {
             Dictionary::from_csv_str("t.csv", &csv).unwrap()
         };
         let inside = |m: &Matcher| {
-            let name = &m.surfaces()[0].text;
+            let name = m.text(0);
             let mut out = Vec::new();
             m.scan(&format!("가{name}"), &mut out);
             !out.is_empty()

@@ -7,7 +7,7 @@ use crate::boundary::{self, Left, Right};
 use crate::dictionary::{Dictionary, Entity, EntityId, EntityLabel};
 use crate::error::Result;
 use crate::input::Article;
-use crate::matcher::{Candidate, Matcher, Owner, Scan};
+use crate::matcher::{Candidate, Matcher, Owner, Scan, Surface};
 use crate::morph::{Cache, KoDic, KoDicWorker, Morpheme, SharedCache};
 use crate::normalize::{normalize_keep_case, Normalized};
 use crate::topic::{TermHit, TopicScore, TopicSet};
@@ -401,19 +401,18 @@ impl Tagger {
 
     /// The dictionary text of surface form `alias` (as in [`Mention::alias`]).
     pub fn alias_text(&self, alias: u32) -> &str {
-        &self.inner.matcher.surfaces()[alias as usize].text
+        self.inner.matcher.text(alias)
     }
 
     /// The aliases held back by the common-word guard, with their entities.
     pub fn guarded_aliases(&self) -> Vec<(&EntityId, &str)> {
         let entities = self.inner.dictionary.entities();
-        self.inner
-            .matcher
-            .surfaces()
-            .iter()
-            .filter(|s| s.guarded)
-            .filter_map(|s| match s.owner {
-                Owner::Alias(e) => Some((&entities[e as usize].id, s.text.as_str())),
+        let matcher = &self.inner.matcher;
+        (0..matcher.surfaces().len() as u32)
+            .filter_map(|s| match matcher.surfaces()[s as usize] {
+                Surface { owner: Owner::Alias(e), guarded: true, .. } => {
+                    Some((&entities[e as usize].id, matcher.text(s)))
+                }
                 _ => None,
             })
             .collect()
@@ -484,7 +483,6 @@ impl Worker {
         // Borrowed, not cloned: an `Arc` count bumped per article by every thread is one cache
         // line passed between cores.
         let inner: &Inner = &self.tagger.inner;
-        let surfaces = inner.matcher.surfaces();
         let s = &mut self.scratch;
         let fields = [(Field::Title, article.title.as_str()), (Field::Body, article.body.as_str())];
         for (i, (_, text)) in fields.iter().enumerate() {
@@ -546,12 +544,12 @@ impl Worker {
                             continue;
                         }
                         // The surface table is read only for exact-case aliases.
-                        let key = if c.exact { surfaces[c.surface as usize].exact_key.as_ref() } else { None };
+                        let key = if c.exact { inner.matcher.exact_key(c.surface) } else { None };
                         if let Some(key) = key {
                             let seen =
                                 normalize_keep_case(&original[norm.original_span(c.start as usize..c.end as usize)])
                                     .replace(' ', "");
-                            if &seen != key {
+                            if seen != key {
                                 continue;
                             }
                         }
