@@ -100,6 +100,10 @@ pub struct Candidate {
     pub prefix: bool,
     /// The surface is an exact-case alias.
     pub exact: bool,
+    /// An alias whose entity has context terms (`requires`) ([`Matcher::mark_entities`]).
+    pub requires: bool,
+    /// An alias whose entity has exclusion phrases (`excludes`).
+    pub excludes: bool,
     /// Byte offset of the start in the normalized text.
     pub start: u32,
     /// Byte offset of the end in the normalized text.
@@ -164,6 +168,8 @@ struct Target {
     guarded: bool,
     prefix: bool,
     exact: bool,
+    requires: bool,
+    excludes: bool,
 }
 
 /// The targets of `ids`, which must index `surfaces`.
@@ -171,7 +177,16 @@ fn targets_of(ids: &[u32], surfaces: &[Surface]) -> Vec<Target> {
     ids.iter()
         .map(|&i| {
             let s = &surfaces[i as usize];
-            Target { surface: i, owner: s.owner, guarded: s.guarded, prefix: s.prefix, exact: s.exact }
+            let (requires, excludes) = (false, false);
+            Target {
+                surface: i,
+                owner: s.owner,
+                guarded: s.guarded,
+                prefix: s.prefix,
+                exact: s.exact,
+                requires,
+                excludes,
+            }
         })
         .collect()
 }
@@ -548,6 +563,19 @@ impl Matcher {
         &self.surfaces
     }
 
+    /// Marks the candidates of the aliases of entities that have context terms
+    /// (`requires[e]`) or exclusion phrases (`excludes[e]`), so that validation looks those
+    /// up only for them: per-entity tables, read at random for every candidate, would cost
+    /// a cache miss each.
+    pub fn mark_entities(&mut self, requires: &[bool], excludes: &[bool]) {
+        for t in &mut self.targets {
+            if let Owner::Alias(e) = t.owner {
+                t.requires = requires.get(e as usize).copied().unwrap_or(false);
+                t.excludes = excludes.get(e as usize).copied().unwrap_or(false);
+            }
+        }
+    }
+
     /// The form of surface `s` as written in the dictionary.
     pub fn text(&self, s: u32) -> &str {
         self.texts.text(s as usize)
@@ -615,6 +643,8 @@ impl Matcher {
                 guarded: t.guarded,
                 prefix: t.prefix,
                 exact: t.exact,
+                requires: t.requires,
+                excludes: t.excludes,
             });
         }
     }

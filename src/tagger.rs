@@ -128,11 +128,7 @@ struct Inner {
     topics: TopicSet,
     kodic: Option<KoDic>,
     morphology: Morphology,
-    /// Entities that have `requires` terms.
-    has_requires: Vec<bool>,
-    /// Entities that have `excludes` phrases (kept apart from the entities, which are large
-    /// and would cost a cache miss per candidate to look at).
-    has_excludes: Vec<bool>,
+    entity_count: usize,
     cache_limit: usize,
     /// Analyses shared by this tagger's workers.
     shared_cache: Arc<SharedCache>,
@@ -305,8 +301,9 @@ impl TaggerBuilder {
     }
 
     /// The tagger of a compiled matcher, with this builder's options.
-    fn assemble(&self, dictionary: Dictionary, matcher: Matcher, topics: TopicSet, kodic: Option<KoDic>) -> Tagger {
+    fn assemble(&self, dictionary: Dictionary, mut matcher: Matcher, topics: TopicSet, kodic: Option<KoDic>) -> Tagger {
         let (has_requires, has_excludes) = dictionary.context_flags();
+        matcher.mark_entities(&has_requires, &has_excludes);
         Tagger {
             inner: Arc::new(Inner {
                 dictionary,
@@ -314,8 +311,7 @@ impl TaggerBuilder {
                 topics,
                 kodic,
                 morphology: self.morphology,
-                has_requires,
-                has_excludes,
+                entity_count: has_requires.len(),
                 cache_limit: self.cache_limit,
                 shared_cache: Arc::default(),
             }),
@@ -492,9 +488,9 @@ impl Worker {
         }
 
         // Context terms anywhere in the article satisfy `requires`.
-        if s.required.len() != inner.has_requires.len() || s.generation == u32::MAX {
+        if s.required.len() != inner.entity_count || s.generation == u32::MAX {
             s.required.clear();
-            s.required.resize(inner.has_requires.len(), 0);
+            s.required.resize(inner.entity_count, 0);
             s.generation = 0;
         }
         s.generation += 1;
@@ -530,10 +526,11 @@ impl Worker {
                 match c.owner {
                     Owner::Alias(e) => {
                         let e = e as usize;
-                        if inner.has_requires[e] && s.required[e] != generation {
+                        // Candidates carry their entity's flags (`Matcher::mark_entities`).
+                        if c.requires && s.required[e] != generation {
                             continue;
                         }
-                        if inner.has_excludes[e]
+                        if c.excludes
                             && s.exclusions
                                 .iter()
                                 .any(|&(x, ref r)| x == e as u32 && r.start < c.end && c.start < r.end)
@@ -581,7 +578,7 @@ impl Worker {
                 if s.occupied.any(range.clone()) {
                     continue;
                 }
-                let evidence = s.required[e as usize] == generation || c.exact;
+                let evidence = (c.requires && s.required[e as usize] == generation) || c.exact;
                 if !validate(text, &c, evidence, &mut self.cache) {
                     continue;
                 }

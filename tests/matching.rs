@@ -38,6 +38,11 @@ const BOTH: &[Row] = &[
     ("India with a particle", "인도는 성장했다", &["india=인도"]),
     ("requires missing", "애플 주스를 마셨다", &[]),
     ("requires present", "애플이 아이폰을 냈다", &["apple=애플"]),
+    // Apple is not a common word: only the missing context term keeps it out.
+    ("requires missing, unguarded alias", "Apple 주스를 마셨다", &[]),
+    ("requires present, unguarded alias", "Apple이 아이폰을 냈다", &["apple=Apple"]),
+    // 가나 + the copula 다 would be a name; the exclusion 가나다 keeps it out.
+    ("excludes: the phrase holds a valid name", "가나다 순으로 적었다", &[]),
     ("noun suffix 들", "네이버클라우드 측은 밝혔다", &["naver-cloud=네이버클라우드"]),
     ("derivational suffix is not a name end", "한국적 가치", &[]),
     ("common word guarded", "사진을 찍었다", &[]),
