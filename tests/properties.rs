@@ -367,7 +367,7 @@ proptest! {
 /// Collects the JSONL rendering of a batch.
 struct Collect<'a> {
     tagger: &'a Tagger,
-    out: Vec<u8>,
+    out: std::sync::Mutex<Vec<u8>>,
 }
 
 impl Sink for Collect<'_> {
@@ -377,17 +377,17 @@ impl Sink for Collect<'_> {
         jsonl::render(self.tagger, &outcome, into);
     }
 
-    fn write(&mut self, rendered: Vec<u8>) -> std::io::Result<()> {
-        self.out.extend_from_slice(&rendered);
+    fn write(&self, rendered: Vec<u8>) -> std::io::Result<()> {
+        self.out.lock().unwrap().extend_from_slice(&rendered);
         Ok(())
     }
 }
 
 fn run_batch(tagger: &Tagger, inputs: &[PathBuf], threads: usize) -> (Vec<u8>, batch::Summary) {
     let opts = BatchOptions { threads, chunk_size: 3, read: ReadOptions::default() };
-    let mut sink = Collect { tagger, out: Vec::new() };
-    let summary = batch::run(tagger, inputs, &opts, &mut sink, &mut |_, _| {}).unwrap();
-    (sink.out, summary)
+    let sink = Collect { tagger, out: Default::default() };
+    let summary = batch::run(tagger, inputs, &opts, &sink, &mut |_, _| {}).unwrap();
+    (sink.out.into_inner().unwrap(), summary)
 }
 
 proptest! {

@@ -12,6 +12,7 @@ use hantag::export::{csv as csv_out, field_text, Outcome};
 use hantag::{Article, Tagged, Tagger, Worker};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
 
 /// Header of the diff CSV.
 const DIFF_HEADER: &[&str] = &[
@@ -46,8 +47,9 @@ pub fn run(args: DiffArgs) -> u8 {
 
     let opts = args.input.batch_options(&args.inputs);
     let (bar, mut progress) = progress(args.quiet, &args.inputs);
-    let mut sink = DiffSink { old: old.clone(), totals: BTreeMap::new() };
-    let result = batch::run(&new, &args.inputs, &opts, &mut sink, &mut progress);
+    let mut sink = DiffSink { old: old.clone(), totals: Mutex::new(BTreeMap::new()) };
+    let result = batch::run(&new, &args.inputs, &opts, &sink, &mut progress);
+    let totals = std::mem::take(sink.totals.get_mut().unwrap_or_else(|p| p.into_inner()));
     bar.finish_and_clear();
     let summary = match result {
         Ok(s) => s,
@@ -65,7 +67,7 @@ pub fn run(args: DiffArgs) -> u8 {
         }
     }
     let mut rows: Vec<(&String, &EntityDiff)> =
-        sink.totals.iter().filter(|(_, d)| args.all || d.gained + d.lost > 0).collect();
+        totals.iter().filter(|(_, d)| args.all || d.gained + d.lost > 0).collect();
     rows.sort_by(|a, b| (b.1.gained + b.1.lost).cmp(&(a.1.gained + a.1.lost)).then(a.0.cmp(b.0)));
 
     let mut csv = Vec::new();
@@ -96,7 +98,7 @@ pub fn run(args: DiffArgs) -> u8 {
         return code;
     }
     if !args.quiet {
-        print_summary(&sink.totals, &meta, &summary, &rows);
+        print_summary(&totals, &meta, &summary, &rows);
     }
     if summary.failed > 0 {
         1
@@ -156,7 +158,7 @@ thread_local! {
 
 struct DiffSink {
     old: Tagger,
-    totals: BTreeMap<String, EntityDiff>,
+    totals: Mutex<BTreeMap<String, EntityDiff>>,
 }
 
 /// Mentions of one tagging as (entity id, field, byte span) → example.
@@ -193,10 +195,11 @@ impl Sink for DiffSink {
         });
     }
 
-    fn write(&mut self, rendered: Self::Rendered) -> std::io::Result<()> {
+    fn write(&self, rendered: Self::Rendered) -> std::io::Result<()> {
+        let mut totals = self.totals.lock().unwrap_or_else(|p| p.into_inner());
         for item in rendered {
             match item {
-                Ok(diffs) => self.add(diffs),
+                Ok(diffs) => add(&mut totals, diffs),
                 Err(message) => eprintln!("{message}"),
             }
         }
@@ -238,21 +241,21 @@ impl DiffSink {
         }
         Ok(diffs)
     }
+}
 
-    /// Adds one article's changes to the run's.
-    fn add(&mut self, diffs: BTreeMap<String, EntityDiff>) {
-        for (id, d) in diffs {
-            let t = self.totals.entry(id).or_default();
-            t.old += d.old;
-            t.new += d.new;
-            t.gained += d.gained;
-            t.lost += d.lost;
-            if t.example_gained.is_none() {
-                t.example_gained = d.example_gained;
-            }
-            if t.example_lost.is_none() {
-                t.example_lost = d.example_lost;
-            }
+/// Adds one article's changes to the run's.
+fn add(totals: &mut BTreeMap<String, EntityDiff>, diffs: BTreeMap<String, EntityDiff>) {
+    for (id, d) in diffs {
+        let t = totals.entry(id).or_default();
+        t.old += d.old;
+        t.new += d.new;
+        t.gained += d.gained;
+        t.lost += d.lost;
+        if t.example_gained.is_none() {
+            t.example_gained = d.example_gained;
+        }
+        if t.example_lost.is_none() {
+            t.example_lost = d.example_lost;
         }
     }
 }

@@ -7,6 +7,7 @@ use hantag::discover::{Finder, FinderWorker, Found, Known, ProposalOptions, Tall
 use hantag::export::{csv as csv_out, field_text, Outcome};
 use hantag::{Article, Tagged};
 use std::cell::RefCell;
+use std::sync::Mutex;
 
 /// Runs the command; returns the exit code.
 pub fn run(args: DiscoverArgs) -> u8 {
@@ -32,8 +33,9 @@ pub fn run(args: DiscoverArgs) -> u8 {
 
     let opts = args.input.batch_options(&args.inputs);
     let (bar, mut progress) = progress(args.quiet, &args.inputs);
-    let mut sink = DiscoverSink { finder, known, tally: Tally::default(), names: 0 };
-    let result = batch::run(&tagger, &args.inputs, &opts, &mut sink, &mut progress);
+    let sink = DiscoverSink { finder, known, found: Mutex::default() };
+    let result = batch::run(&tagger, &args.inputs, &opts, &sink, &mut progress);
+    let (tally, names) = sink.found.into_inner().unwrap_or_else(|p| p.into_inner());
     bar.finish_and_clear();
     let summary = match result {
         Ok(s) => s,
@@ -43,7 +45,7 @@ pub fn run(args: DiscoverArgs) -> u8 {
         }
     };
 
-    let proposals = sink.tally.proposals(&sink.known, &ProposalOptions { min_count: args.min_count, top: args.top });
+    let proposals = tally.proposals(&sink.known, &ProposalOptions { min_count: args.min_count, top: args.top });
     let mut csv = Vec::new();
     if args.excel {
         csv.extend_from_slice(b"\xEF\xBB\xBF");
@@ -63,8 +65,8 @@ pub fn run(args: DiscoverArgs) -> u8 {
             summary.records,
             summary.tagged,
             summary.failed,
-            sink.names,
-            sink.tally.distinct(),
+            names,
+            tally.distinct(),
             proposals.len(),
             args.min_count.max(1),
             args.output.as_ref().map(|p| format!("; written to {}", p.display())).unwrap_or_default()
@@ -88,8 +90,8 @@ thread_local! {
 struct DiscoverSink {
     finder: Finder,
     known: Known,
-    tally: Tally,
-    names: u64,
+    /// The names found so far, and how many.
+    found: Mutex<(Tally, u64)>,
 }
 
 /// The names that no tagged mention holds and that do not start a known form. A name that
@@ -132,13 +134,15 @@ impl Sink for DiscoverSink {
         });
     }
 
-    fn write(&mut self, rendered: Vec<Discovered>) -> std::io::Result<()> {
+    fn write(&self, rendered: Vec<Discovered>) -> std::io::Result<()> {
+        let mut guard = self.found.lock().unwrap_or_else(|p| p.into_inner());
+        let (tally, names) = &mut *guard;
         for item in rendered {
             match item {
                 Discovered::Message(message) => eprintln!("{message}"),
                 Discovered::Names(article, found) => {
-                    self.names += found.len() as u64;
-                    self.tally.add(&article, &found);
+                    *names += found.len() as u64;
+                    tally.add(&article, &found);
                 }
             }
         }

@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// Runs the command; returns the exit code.
@@ -29,8 +30,9 @@ pub fn run(args: TagArgs) -> u8 {
 
     let result = match (&args.out, args.format) {
         (Some(dir), _) => match DirSink::create(dir, &tagger, args.excel) {
-            Ok(mut sink) => batch::run(&tagger, &args.inputs, &opts, &mut sink, &mut progress)
-                .and_then(|s| sink.finish().map(|()| s)),
+            Ok(sink) => {
+                batch::run(&tagger, &args.inputs, &opts, &sink, &mut progress).and_then(|s| sink.finish().map(|()| s))
+            }
             Err(e) => {
                 remove_partial_files();
                 eprintln!("error: {}: cannot write output: {e}", dir.display());
@@ -38,8 +40,8 @@ pub fn run(args: TagArgs) -> u8 {
             }
         },
         (None, Some(format)) => {
-            let mut sink = StdoutSink::new(&tagger, format, args.excel);
-            batch::run(&tagger, &args.inputs, &opts, &mut sink, &mut progress).and_then(|s| sink.flush().map(|()| s))
+            let sink = StdoutSink::new(&tagger, format, args.excel);
+            batch::run(&tagger, &args.inputs, &opts, &sink, &mut progress).and_then(|s| sink.flush().map(|()| s))
         }
         (None, None) => unreachable!("checked above"),
     };
@@ -180,9 +182,12 @@ struct DirSink<'a> {
     tagger: &'a Tagger,
     excel: bool,
     dir: PathBuf,
-    files: Vec<(String, BufWriter<File>)>,
-    totals: csv_out::EntityTotals,
+    /// The files, and the entity counts for `entities.csv`.
+    written: Mutex<(OutFiles, csv_out::EntityTotals)>,
 }
+
+/// The output files by name, each written through its buffer.
+type OutFiles = Vec<(String, BufWriter<File>)>;
 
 const OUT_FILES: [&str; 6] =
     ["articles.jsonl", "mentions.csv", "articles.csv", "article_entities.csv", "topics.csv", "errors.csv"];
@@ -232,18 +237,24 @@ impl<'a> DirSink<'a> {
             }
             files.push((name.to_string(), w));
         }
-        Ok(DirSink { tagger, excel, dir: dir.to_path_buf(), files, totals: csv_out::EntityTotals::default() })
+        Ok(DirSink {
+            tagger,
+            excel,
+            dir: dir.to_path_buf(),
+            written: Mutex::new((files, csv_out::EntityTotals::default())),
+        })
     }
 
     fn finish(self) -> std::io::Result<()> {
+        let (files, totals) = self.written.into_inner().unwrap_or_else(|p| p.into_inner());
         let mut entities = Vec::new();
         if self.excel {
             entities.extend_from_slice(b"\xEF\xBB\xBF");
         }
         csv_out::write_row(&mut entities, csv_out::ENTITIES_HEADER.iter().copied(), false);
-        self.totals.render(self.tagger, self.excel, &mut entities);
+        totals.render(self.tagger, self.excel, &mut entities);
         std::fs::write(self.dir.join(temp_name("entities.csv")), entities)?;
-        for (_, w) in self.files {
+        for (_, w) in files {
             let file = w.into_inner().map_err(|e| e.into_error())?;
             file.sync_all()?;
         }
@@ -281,13 +292,15 @@ impl Sink for DirSink<'_> {
         }
     }
 
-    fn write(&mut self, r: Rendered) -> std::io::Result<()> {
+    fn write(&self, r: Rendered) -> std::io::Result<()> {
         for message in &r.messages {
             eprintln!("{message}");
         }
-        self.totals.merge(r.totals);
+        let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+        let (files, totals) = &mut *written;
+        totals.merge(r.totals);
         for ((_, w), bytes) in
-            self.files.iter_mut().zip([&r.jsonl, &r.mentions, &r.article, &r.article_entities, &r.topics, &r.error])
+            files.iter_mut().zip([&r.jsonl, &r.mentions, &r.article, &r.article_entities, &r.topics, &r.error])
         {
             w.write_all(bytes)?;
         }
@@ -300,8 +313,8 @@ struct StdoutSink<'a> {
     tagger: &'a Tagger,
     format: FormatArg,
     excel: bool,
-    out: BufWriter<std::io::Stdout>,
-    header_done: bool,
+    /// The stream, and whether the CSV header is written.
+    out: Mutex<(BufWriter<std::io::Stdout>, bool)>,
 }
 
 impl<'a> StdoutSink<'a> {
@@ -310,17 +323,22 @@ impl<'a> StdoutSink<'a> {
             tagger,
             format,
             excel,
-            out: BufWriter::with_capacity(1 << 16, std::io::stdout()),
-            header_done: false,
+            out: Mutex::new((BufWriter::with_capacity(1 << 16, std::io::stdout()), false)),
         }
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        if self.format == FormatArg::Csv && !self.header_done {
-            write_csv_header(&mut self.out, csv_out::MENTIONS_HEADER, self.excel)?;
-            self.header_done = true;
+    /// The stream, its CSV header written first.
+    fn stream(&self) -> std::io::Result<std::sync::MutexGuard<'_, (BufWriter<std::io::Stdout>, bool)>> {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        if self.format == FormatArg::Csv && !out.1 {
+            write_csv_header(&mut out.0, csv_out::MENTIONS_HEADER, self.excel)?;
+            out.1 = true;
         }
-        self.out.flush()
+        Ok(out)
+    }
+
+    fn flush(&self) -> std::io::Result<()> {
+        self.stream()?.0.flush()
     }
 }
 
@@ -357,18 +375,14 @@ impl Sink for StdoutSink<'_> {
         }
     }
 
-    fn write(&mut self, rendered: Stream) -> std::io::Result<()> {
+    fn write(&self, rendered: Stream) -> std::io::Result<()> {
         for message in &rendered.messages {
             eprintln!("{message}");
         }
-        if self.format == FormatArg::Csv && !self.header_done {
-            write_csv_header(&mut self.out, csv_out::MENTIONS_HEADER, self.excel)?;
-            self.header_done = true;
-        }
-        self.out.write_all(&rendered.out)
+        self.stream()?.0.write_all(&rendered.out)
     }
 
-    fn end_chunk(&mut self) -> std::io::Result<()> {
-        self.out.flush()
+    fn end_chunk(&self) -> std::io::Result<()> {
+        self.stream()?.0.flush()
     }
 }
