@@ -1,4 +1,6 @@
-//! Criterion benchmarks: dictionary build, one article, a batch of synthetic articles.
+//! Criterion benchmarks: dictionary build, one article, a batch of synthetic articles, and the
+//! two passes over every character of a text (normalization, word starts), each against its
+//! character-wise reference.
 //!
 //! `cargo bench` (figures in BENCHMARKS.md; the corpus-scale runs are scripts/bench.sh).
 
@@ -58,5 +60,67 @@ fn batch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, build, one_article, batch);
+/// Titles and bodies of the news corpus when `../shared` is beside the repository, else of
+/// the example articles.
+fn texts() -> (Vec<String>, &'static str) {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/bench_news_corpus.jsonl");
+    if let Ok(text) = std::fs::read_to_string(&corpus) {
+        let texts = text
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .flat_map(|v| ["title", "body"].map(|k| v.get(k).and_then(|t| t.as_str()).unwrap_or("").to_string()))
+            .collect();
+        return (texts, "news corpus");
+    }
+    (fixture_articles().into_iter().flat_map(|a| [a.title, a.body]).collect(), "example articles")
+}
+
+fn text_passes(c: &mut Criterion) {
+    use hantag::boundary::{for_each_word_start, for_each_word_start_general};
+    use hantag::normalize::Normalized;
+    let (texts, source) = texts();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let normalized: Vec<String> = texts.iter().map(|t| hantag::normalize::normalize(t).as_str().to_string()).collect();
+    let mut group = c.benchmark_group(format!("text passes ({source})"));
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(10);
+    let mut n = Normalized::default();
+    group.bench_function("normalize", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| {
+                    n.refill(t, true);
+                    n.as_str().len()
+                })
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("normalize, character-wise", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| {
+                    n.refill_general(t, true);
+                    n.as_str().len()
+                })
+                .sum::<usize>()
+        })
+    });
+    let count = |f: fn(&str, &mut dyn FnMut(usize))| {
+        normalized
+            .iter()
+            .map(|t| {
+                let mut starts = 0;
+                f(t, &mut |_| starts += 1);
+                starts
+            })
+            .sum::<usize>()
+    };
+    group.bench_function("word starts", |b| b.iter(|| count(|t, f| for_each_word_start(t, f))));
+    group.bench_function("word starts, character-wise", |b| b.iter(|| count(|t, f| for_each_word_start_general(t, f))));
+    group.finish();
+}
+
+criterion_group!(benches, build, one_article, batch, text_passes);
 criterion_main!(benches);
