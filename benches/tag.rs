@@ -85,28 +85,22 @@ fn text_passes(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(bytes as u64));
     group.sample_size(10);
     let mut n = Normalized::default();
-    group.bench_function("normalize", |b| {
-        b.iter(|| {
-            texts
-                .iter()
-                .map(|t| {
-                    n.refill(t, true);
-                    n.as_str().len()
-                })
-                .sum::<usize>()
-        })
-    });
-    group.bench_function("normalize, character-wise", |b| {
-        b.iter(|| {
-            texts
-                .iter()
-                .map(|t| {
-                    n.refill_general(t, true);
-                    n.as_str().len()
-                })
-                .sum::<usize>()
-        })
-    });
+    type Refill = fn(&mut Normalized, &str, bool);
+    for (name, refill) in
+        [("normalize", Normalized::refill as Refill), ("normalize, character-wise", Normalized::refill_general)]
+    {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                texts
+                    .iter()
+                    .map(|t| {
+                        refill(&mut n, t, true);
+                        n.as_str().len()
+                    })
+                    .sum::<usize>()
+            })
+        });
+    }
     let count = |f: fn(&str, &mut dyn FnMut(usize))| {
         normalized
             .iter()

@@ -919,10 +919,7 @@ impl<'a> Unpacker<'a> {
     /// Steps over strings written by [`Packer::strs`], checking them as [`Unpacker::strings`]
     /// would; returns how many there were.
     pub(crate) fn skip_strs(&mut self) -> Option<usize> {
-        let n = self.word()? as usize;
-        if n > 1 && n > self.words.len() / 4 {
-            return None;
-        }
+        let n = self.count(1)?;
         for _ in 0..n {
             self.str()?;
         }

@@ -177,15 +177,15 @@ fn targets_of(ids: &[u32], surfaces: &[Surface]) -> Vec<Target> {
     ids.iter()
         .map(|&i| {
             let s = &surfaces[i as usize];
-            let (requires, excludes) = (false, false);
+            // The entity's flags are set by `Matcher::mark_entities`.
             Target {
                 surface: i,
                 owner: s.owner,
                 guarded: s.guarded,
                 prefix: s.prefix,
                 exact: s.exact,
-                requires,
-                excludes,
+                requires: false,
+                excludes: false,
             }
         })
         .collect()

@@ -128,7 +128,6 @@ struct Inner {
     topics: TopicSet,
     kodic: Option<KoDic>,
     morphology: Morphology,
-    entity_count: usize,
     cache_limit: usize,
     /// Analyses shared by this tagger's workers.
     shared_cache: Arc<SharedCache>,
@@ -311,7 +310,6 @@ impl TaggerBuilder {
                 topics,
                 kodic,
                 morphology: self.morphology,
-                entity_count: has_requires.len(),
                 cache_limit: self.cache_limit,
                 shared_cache: Arc::default(),
             }),
@@ -488,9 +486,10 @@ impl Worker {
         }
 
         // Context terms anywhere in the article satisfy `requires`.
-        if s.required.len() != inner.entity_count || s.generation == u32::MAX {
+        let entity_count = inner.dictionary.entity_count();
+        if s.required.len() != entity_count || s.generation == u32::MAX {
             s.required.clear();
-            s.required.resize(inner.entity_count, 0);
+            s.required.resize(entity_count, 0);
             s.generation = 0;
         }
         s.generation += 1;

@@ -47,9 +47,9 @@ pub fn run(args: DiffArgs) -> u8 {
 
     let opts = args.input.batch_options(&args.inputs);
     let (bar, mut progress) = progress(args.quiet, &args.inputs);
-    let mut sink = DiffSink { old: old.clone(), totals: Mutex::new(BTreeMap::new()) };
+    let sink = DiffSink { old: old.clone(), totals: Mutex::new(BTreeMap::new()) };
     let result = batch::run(&new, &args.inputs, &opts, &sink, &mut progress);
-    let totals = std::mem::take(sink.totals.get_mut().unwrap_or_else(|p| p.into_inner()));
+    let totals = sink.totals.into_inner().unwrap_or_else(|p| p.into_inner());
     bar.finish_and_clear();
     let summary = match result {
         Ok(s) => s,
