@@ -44,6 +44,7 @@ pub mod normalize;
 mod simd;
 pub mod tagger;
 pub mod topic;
+mod trie;
 
 pub use dictionary::{Dictionary, Entity, EntityId, EntityLabel, TopicId};
 pub use error::{Error, ErrorKind, Result};

@@ -6,7 +6,7 @@
 //! and a shorter valid candidate must still be there to take its place.
 
 use crate::boundary;
-use crate::dictionary::{take, take_u32, Entity, Packer, Unpacker};
+use crate::dictionary::{take, Entity, Packer, Unpacker};
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{normalize_keep_case, normalize_key, script, Script};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
@@ -196,7 +196,7 @@ struct WordStarts {
     /// Patterns with alias or term surfaces, walked from each word start (a prefix search
     /// that visits only the characters a pattern can begin with there); the
     /// [value](VALUE_COUNT_BITS) gives those surfaces.
-    trie: Option<crawdad::Trie>,
+    trie: Option<crate::trie::Trie>,
     /// Patterns with exclusion or context surfaces, and any the trie cannot hold, found
     /// anywhere; the value gives those surfaces (all of them, for a pattern not in the trie).
     anywhere: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
@@ -312,7 +312,7 @@ fn build_word_starts(p: &Patterns) -> Result<WordStarts> {
         }
     }
     let (trie, anywhere) = rayon::join(
-        || (!in_trie.is_empty()).then(|| crawdad::Trie::from_records(in_trie)).transpose().map_err(build_error),
+        || (!in_trie.is_empty()).then(|| crate::trie::Trie::build(in_trie)).transpose().map_err(build_error),
         || {
             (!anywhere.is_empty())
                 .then(|| {
@@ -388,28 +388,6 @@ fn part_range(starts: &[u32], split: &[u32], p: usize, part: Part) -> std::ops::
         Part::All => starts[p]..starts[p + 1],
         Part::Own => starts[p]..split[p],
         Part::Anywhere => split[p]..starts[p + 1],
-    }
-}
-
-/// Characters of a prefix search, counting the bytes it has taken.
-struct Counted<'a, 'b> {
-    chars: std::str::Chars<'a>,
-    end: &'b std::cell::Cell<usize>,
-}
-
-impl Iterator for Counted<'_, '_> {
-    type Item = char;
-
-    #[inline]
-    fn next(&mut self) -> Option<char> {
-        let c = self.chars.next()?;
-        // The trie reads U+FFFF as the end of a key: a text character would end a walk as a
-        // match. No key holds one (such patterns are in the automaton), so the walk stops.
-        if c == crawdad::END_MARKER {
-            return None;
-        }
-        self.end.set(self.end.get() + c.len_utf8());
-        Some(c)
     }
 }
 
@@ -507,7 +485,7 @@ impl Matcher {
         }
         let mut out = TABLES_TAG.to_vec();
         p.finish(&mut out)?;
-        let trie = word_starts.trie.as_ref().map_or_else(Vec::new, crawdad::Trie::serialize_to_vec);
+        let trie = word_starts.trie.as_ref().map_or_else(Vec::new, crate::trie::Trie::to_bytes);
         let anywhere = word_starts.anywhere.as_ref().map_or_else(Vec::new, |a| a.serialize());
         for part in [everywhere, trie, anywhere] {
             out.extend((part.len() as u64).to_le_bytes());
@@ -539,7 +517,9 @@ impl Matcher {
         let (everywhere, word_starts) = match scan.resolve(starts.len().saturating_sub(1)) {
             Scan::Everywhere => (Some(automaton(everywhere)?), None),
             Scan::WordStarts | Scan::WithoutMorphology => {
-                let trie = (!trie.is_empty()).then(|| read_trie(trie).ok_or_else(|| bad("trie"))).transpose()?;
+                let trie = (!trie.is_empty())
+                    .then(|| crate::trie::Trie::from_bytes(trie).ok_or_else(|| bad("trie")))
+                    .transpose()?;
                 let anywhere = (!anywhere.is_empty()).then(|| automaton(anywhere)).transpose()?;
                 (None, Some(WordStarts { trie, anywhere }))
             }
@@ -604,10 +584,7 @@ impl Matcher {
                 if text.as_bytes()[start] == b' ' {
                     return;
                 }
-                let end = std::cell::Cell::new(start);
-                for (value, _) in trie.common_prefix_search(Counted { chars: text[start..].chars(), end: &end }) {
-                    self.push(value, start, end.get(), out);
-                }
+                trie.prefixes(text, start, |value, end| self.push(value, start, end, out));
             });
         }
         if let Some(automaton) = &w.anywhere {
@@ -658,38 +635,10 @@ impl Matcher {
     pub fn memory_usage(&self) -> usize {
         self.everywhere.as_ref().map_or(0, |a| a.heap_bytes())
             + self.word_starts.as_ref().map_or(0, |w| {
-                w.trie.as_ref().map_or(0, crawdad::Trie::heap_bytes) + w.anywhere.as_ref().map_or(0, |a| a.heap_bytes())
+                w.trie.as_ref().map_or(0, crate::trie::Trie::heap_bytes)
+                    + w.anywhere.as_ref().map_or(0, |a| a.heap_bytes())
             })
     }
-}
-
-/// A serialized crawdad trie (0.4: the code table, the alphabet size, then the nodes as base
-/// and check words), checked before crawdad reads it, since it trusts its input: the sizes
-/// (a short input panics), and that every child and leaf index a search can compute from a
-/// node lands inside the nodes (a node's children are its base XOR a character code).
-fn read_trie(bytes: &[u8]) -> Option<crawdad::Trie> {
-    const LEAF: u32 = 1 << 31;
-    const NO_CODE: u32 = u32::MAX;
-    let words =
-        |b: &[u8]| -> Vec<u32> { b.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect() };
-    let (table, rest) = take_u32(bytes)?;
-    let (table, rest) = take(rest, (table as usize).checked_mul(4)?)?;
-    let (_, rest) = take_u32(rest)?;
-    let (count, rest) = take_u32(rest)?;
-    if rest.len() != (count as usize).checked_mul(8)? || count == 0 {
-        return None;
-    }
-    let max_code = words(table).into_iter().filter(|&c| c != NO_CODE).max().unwrap_or(0);
-    let spread = max_code.checked_add(1)?.checked_next_power_of_two()? - 1;
-    let nodes = words(rest);
-    // Vacant nodes (both words 2^31 - 1) are never reached: no parent has their check.
-    let vacant = |n: &[u32]| n[0] == !LEAF && n[1] == !LEAF;
-    let inside = nodes.chunks_exact(2).all(|n| n[0] & LEAF != 0 || vacant(n) || ((n[0] & !LEAF) | spread) < count);
-    if !inside {
-        return None;
-    }
-    let (trie, rest) = crawdad::Trie::deserialize_from_slice(bytes);
-    rest.is_empty().then_some(trie)
 }
 
 /// The tables [`Matcher::to_bytes`] packs, all of them (`None` if damaged).
