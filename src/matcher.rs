@@ -561,6 +561,20 @@ impl Matcher {
         self.texts.text(s as usize)
     }
 
+    /// Asks the CPU to fetch surface `s`'s text: `step` 0 its place in the table, 1 (after 0
+    /// has had time) the text itself (see `Dictionary::prefetch_label`).
+    #[inline]
+    pub(crate) fn prefetch_text(&self, s: u32, step: u8) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(end) = self.texts.ends.get(2 * s as usize) {
+            if step == 0 {
+                crate::simd::prefetch(end);
+            } else if let Some(text) = self.texts.text.as_bytes().get(*end as usize) {
+                crate::simd::prefetch(text);
+            }
+        }
+    }
+
     /// For an exact-case alias: the case-preserving key the original text must equal.
     pub fn exact_key(&self, s: u32) -> Option<&str> {
         self.surfaces.get(s as usize).filter(|x| x.exact).map(|_| self.texts.key(s as usize))
@@ -595,7 +609,7 @@ impl Matcher {
     }
 
     /// Appends a candidate per target the [value](VALUE_COUNT_BITS) stands for.
-    #[inline]
+    #[inline(always)]
     fn push(&self, value: u32, start: usize, end: usize, out: &mut Vec<Candidate>) {
         let count = value & ((1 << VALUE_COUNT_BITS) - 1);
         let range = if count > 0 {

@@ -61,3 +61,10 @@ pub(crate) fn syllable_leads(v: __m128i, v1: __m128i, v2: __m128i) -> __m128i {
     let ed = _mm_and_si128(equal(v, 0xED), ed_below);
     _mm_or_si128(between(v, 0xEB, 0xEC), _mm_or_si128(ea, ed))
 }
+
+/// Asks the CPU to bring the cache line of `p` in, without waiting for it.
+#[inline]
+pub(crate) fn prefetch<T>(p: &T) {
+    // SAFETY: SSE is part of x86-64; a prefetch reads nothing that the program sees.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>((p as *const T).cast()) }
+}

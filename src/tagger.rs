@@ -97,6 +97,15 @@ impl Tagged {
         self.tagger.inner.dictionary.label(mention.entity as usize)
     }
 
+    /// Asks the CPU to fetch the labels of the first mentions' entities and their aliases'
+    /// texts, a while before [`Tagged::label`] and [`Tagger::alias_text`] read them.
+    pub(crate) fn prefetch_labels(&self) {
+        for m in self.mentions.iter().take(8) {
+            self.tagger.inner.dictionary.prefetch_label(m.entity as usize, 1);
+            self.tagger.inner.matcher.prefetch_text(m.alias, 1);
+        }
+    }
+
     /// The topics, highest score first.
     pub fn topics(&self) -> &[TopicScore] {
         &self.topics
@@ -589,6 +598,10 @@ impl Worker {
                 }
                 s.occupied.set(range);
                 s.occupied_original.set(span.clone());
+                // Rendering reads the entity's label and the alias's text: cache misses that
+                // are on their way while the rest of the article is tagged.
+                inner.dictionary.prefetch_label(e as usize, 0);
+                inner.matcher.prefetch_text(c.surface, 0);
                 mentions.push(Mention { entity: e, field, span, alias: c.surface });
             }
             mentions[first..].sort_by_key(|m| m.span.start);

@@ -67,6 +67,7 @@ pub fn render_with(tagger: &Tagger, outcome: &Outcome, cache: &mut RunCache, out
             out.extend_from_slice(b"\"]}\n");
         }
         Outcome::Tagged(article, tagged) => {
+            tagged.prefetch_labels();
             let mentions = tagged.mentions();
             let topics = tagged.topics();
             // No `reserve` for the line: the buffer grows by doubling, and the sinks reserve
