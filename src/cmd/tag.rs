@@ -314,7 +314,21 @@ struct StdoutSink<'a> {
     format: FormatArg,
     excel: bool,
     /// The stream, and whether the CSV header is written.
-    out: Mutex<(BufWriter<std::io::Stdout>, bool)>,
+    out: Mutex<(BufWriter<Box<dyn Write + Send>>, bool)>,
+}
+
+/// Standard output without its line buffer: a second handle on the same file where the
+/// platform gives one. `Stdout` copies what follows a write's last newline into its own
+/// buffer, and a run of rendered lines rarely ends where a write does.
+fn raw_stdout() -> Box<dyn Write + Send> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() {
+            return Box::new(File::from(fd));
+        }
+    }
+    Box::new(std::io::stdout())
 }
 
 impl<'a> StdoutSink<'a> {
@@ -323,12 +337,13 @@ impl<'a> StdoutSink<'a> {
             tagger,
             format,
             excel,
-            out: Mutex::new((BufWriter::with_capacity(1 << 16, std::io::stdout()), false)),
+            // Smaller than a run's lines usually are, which then go out without a copy.
+            out: Mutex::new((BufWriter::with_capacity(8 << 10, raw_stdout()), false)),
         }
     }
 
     /// The stream, its CSV header written first.
-    fn stream(&self) -> std::io::Result<std::sync::MutexGuard<'_, (BufWriter<std::io::Stdout>, bool)>> {
+    fn stream(&self) -> std::io::Result<std::sync::MutexGuard<'_, (BufWriter<Box<dyn Write + Send>>, bool)>> {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         if self.format == FormatArg::Csv && !out.1 {
             write_csv_header(&mut out.0, csv_out::MENTIONS_HEADER, self.excel)?;
