@@ -314,8 +314,11 @@ struct StdoutSink<'a> {
     format: FormatArg,
     excel: bool,
     /// The stream, and whether the CSV header is written.
-    out: Mutex<(BufWriter<Box<dyn Write + Send>>, bool)>,
+    out: Mutex<(StdoutStream, bool)>,
 }
+
+/// Standard output as `StdoutSink` writes it.
+type StdoutStream = BufWriter<Box<dyn Write + Send>>;
 
 /// Standard output without its line buffer: a second handle on the same file where the
 /// platform gives one. `Stdout` copies what follows a write's last newline into its own
@@ -343,7 +346,7 @@ impl<'a> StdoutSink<'a> {
     }
 
     /// The stream, its CSV header written first.
-    fn stream(&self) -> std::io::Result<std::sync::MutexGuard<'_, (BufWriter<Box<dyn Write + Send>>, bool)>> {
+    fn stream(&self) -> std::io::Result<std::sync::MutexGuard<'_, (StdoutStream, bool)>> {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         if self.format == FormatArg::Csv && !out.1 {
             write_csv_header(&mut out.0, csv_out::MENTIONS_HEADER, self.excel)?;
