@@ -567,6 +567,8 @@ struct JsonLines {
     max_line_bytes: u64,
     line: u64,
     buf: Vec<u8>,
+    /// `buf` was made for the line it holds (see `read_line`).
+    fresh: bool,
     seen_record: bool,
     report_empty: bool,
     done: bool,
@@ -586,6 +588,7 @@ impl JsonLines {
             max_line_bytes,
             line: 0,
             buf: Vec::new(),
+            fresh: false,
             seen_record: false,
             report_empty,
             done: false,
@@ -599,8 +602,18 @@ impl JsonLines {
     /// Reads one line into `buf`, skipping the rest of a line longer than the limit so that a
     /// runaway line on stdin cannot exhaust memory.
     fn read_line(&mut self) -> io::Result<LineRead> {
-        self.buf.clear();
         let limit = self.max_line_bytes.saturating_add(1);
+        // A line that the reader's buffer holds whole is copied once, into a vector of its
+        // size that the record then takes (`fresh`).
+        let buffered = self.reader.fill_buf()?;
+        if let Some(at) = memchr::memchr(b'\n', buffered).filter(|&at| (at as u64) < limit) {
+            self.buf = buffered[..=at].to_vec();
+            self.fresh = true;
+            self.reader.consume(at + 1);
+            return Ok(LineRead::Line);
+        }
+        self.fresh = false;
+        self.buf.clear();
         let n = (&mut self.reader).take(limit).read_until(b'\n', &mut self.buf)?;
         if n == 0 {
             return Ok(LineRead::Eof);
@@ -675,11 +688,14 @@ impl Iterator for JsonLines {
                         return Some(self.error(Some(self.line), "blank line".to_string()));
                     }
                     self.seen_record = true;
-                    // A copy of exactly the line's size; the buffer keeps its capacity.
+                    // A line read in one piece is taken as it is; otherwise a copy of exactly
+                    // the line's size, and the buffer keeps its capacity.
+                    let bytes =
+                        if self.fresh && bom == 0 { std::mem::take(&mut self.buf) } else { self.buf[bom..].to_vec() };
                     return Some(Record::Line {
                         source: self.source.clone(),
                         line: self.line,
-                        bytes: self.buf[bom..].to_vec(),
+                        bytes,
                         offset: bom,
                         format: LineFormat::Jsonl,
                     });
@@ -2187,6 +2203,27 @@ mod tests {
         let error = records[1].as_ref().unwrap_err();
         assert_eq!((error.line, error.message.as_str()), (Some(2), "line is larger than the 20 bytes limit"));
         assert_eq!(records[2].as_ref().unwrap().body, "b");
+    }
+
+    #[test]
+    fn lines_across_the_read_buffer_read_whole() {
+        // Lines of every length around the reader's buffer, so that some sit inside it and
+        // others straddle its end (read in pieces): each reads as written, the BOM of the
+        // first and the CR of a CRLF ending taken off.
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = Vec::from(UTF8_BOM);
+        let mut bodies = Vec::new();
+        let mut len = 1;
+        while file.len() < 3 * READ_BUFFER_BYTES {
+            let body = "가".repeat(len % 5000) + &"x".repeat(len % 3);
+            let ending = if len % 2 == 0 { "\r\n" } else { "\n" };
+            file.extend(format!("{{\"id\": \"{len}\", \"body\": \"{body}\"}}{ending}").bytes());
+            bodies.push(body);
+            len = (len * 7919 + 13) % 3001;
+        }
+        let results = write_and_read(dir.path(), "long.jsonl", &file, &ReadOptions::default());
+        let read: Vec<&str> = results.iter().map(|r| r.as_ref().unwrap().body.as_str()).collect();
+        assert_eq!(read, bodies);
     }
 
     #[test]
