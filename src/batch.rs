@@ -8,7 +8,7 @@
 //! Output is byte-identical for any thread count.
 
 use crate::export::Outcome;
-use crate::input::{expand_inputs, read_input, InputError, InputPath, ReadOptions, Record};
+use crate::input::{expand_inputs, read_input, InputError, InputPath, Parser, ReadOptions, Record};
 use crate::tagger::{Tagger, Worker};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -129,7 +129,7 @@ pub fn run<S: Sink + Sync>(
         })
     };
 
-    let read_opts = &opts.read;
+    let parser = opts.read.parser();
     // One worker per pool thread for the whole run, so analysis caches live across chunks
     // (`map_init` would make a fresh one for every split of every chunk). Each lock is only
     // ever taken by its own thread, once per run of records.
@@ -184,7 +184,7 @@ pub fn run<S: Sink + Sync>(
                         let mut rendered = S::Rendered::default();
                         let mut counts = Counts::default();
                         for record in run {
-                            let outcome = tag_record(&mut worker, record, read_opts);
+                            let outcome = tag_record(&mut worker, record, &parser);
                             counts.add(&outcome);
                             sink.render(outcome, &mut rendered);
                         }
@@ -284,8 +284,8 @@ fn raw_len(record: &Record) -> u64 {
     }
 }
 
-fn tag_record(worker: &mut Worker, record: Record, opts: &ReadOptions) -> Outcome {
-    match record.parse(opts) {
+fn tag_record(worker: &mut Worker, record: Record, parser: &Parser) -> Outcome {
+    match parser.parse(record) {
         Err(err) => Outcome::Failed(err),
         Ok(article) => match worker.tag(&article) {
             Ok(tagged) => Outcome::Tagged(article, tagged),

@@ -180,7 +180,30 @@ impl Record {
     /// Turns the record into an article: cheap for `Article` and `Error`, while `Text` and
     /// `Line` are decoded and parsed here so that callers can parse in parallel.
     pub fn parse(self, opts: &ReadOptions) -> Result<Article, InputError> {
-        match self {
+        opts.parser().parse(self)
+    }
+}
+
+/// Parses records with one [`ReadOptions`]: what every record's parse needs (the layout of
+/// the field names) is made once, by [`ReadOptions::parser`], for as many records as it is
+/// given. `Sync`, so one serves a pool of threads.
+#[derive(Debug)]
+pub struct Parser<'o> {
+    /// The fields to keep, none filled: each JSONL line starts from a copy.
+    empty: KeptFields<'o>,
+}
+
+impl ReadOptions {
+    /// A parser for records read with these options.
+    pub fn parser(&self) -> Parser<'_> {
+        Parser { empty: KeptFields::new(&self.fields) }
+    }
+}
+
+impl Parser<'_> {
+    /// [`Record::parse`], without making the field layout again.
+    pub fn parse(&self, record: Record) -> Result<Article, InputError> {
+        match record {
             Record::Article(article) => Ok(article),
             Record::Error(error) => Err(error),
             Record::Text { source, bytes } => parse_text(source, bytes),
@@ -195,10 +218,10 @@ impl Record {
                 // Valid UTF-8, nearly every line, is parsed in place; std's `from_utf8` is
                 // several times slower on Hangul, and is left to find where bad bytes start.
                 if let Ok(text) = simdutf8::basic::from_utf8(&bytes) {
-                    return parse_jsonl_text(source, line, text, &opts.fields, plain);
+                    return parse_jsonl_text(source, line, text, &self.empty, plain);
                 }
                 match decode_utf8_or_legacy(bytes) {
-                    Ok(text) => parse_jsonl_line(source, line, &text, &opts.fields),
+                    Ok(text) => parse_jsonl_text(source, line, &text, &self.empty, is_plain(text.as_bytes())),
                     Err(at) => Err(InputError::new(
                         source,
                         Some(line),
@@ -808,22 +831,24 @@ macro_rules! broken {
 /// a [`Value`]: by [`read_plain_line`] when it has the common shape, otherwise by serde_json,
 /// streaming. The result (article or error, message included) is what parsing the line into a
 /// [`Value`] and calling [`article_from_fields`] on its object would give.
+#[cfg(test)]
 fn parse_jsonl_line(source: String, line: u64, text: &str, fields: &FieldNames) -> Result<Article, InputError> {
-    parse_jsonl_text(source, line, text, fields, is_plain(text.as_bytes()))
+    parse_jsonl_text(source, line, text, &KeptFields::new(fields), is_plain(text.as_bytes()))
 }
 
-/// [`parse_jsonl_line`] of a text of which [`is_plain`] is known.
+/// [`parse_jsonl_line`] of a text of which [`is_plain`] is known, with the fields of `empty`
+/// (which holds none yet).
 fn parse_jsonl_text(
     source: String,
     line: u64,
     text: &str,
-    fields: &FieldNames,
+    empty: &KeptFields<'_>,
     plain: bool,
 ) -> Result<Article, InputError> {
-    let mut kept = KeptFields::new(fields);
+    let mut kept = empty.clone();
     if !(plain && read_plain_line(text, &mut kept)) {
         // Declined lines may have filled some slots before the fast path gave up.
-        kept = KeptFields::new(fields);
+        kept = empty.clone();
         match read_line_with_serde(text, &mut kept) {
             Ok(true) => {}
             Ok(false) => return Err(InputError::new(source, Some(line), "record is not a JSON object")),
@@ -1103,6 +1128,7 @@ const INLINE_SLOTS: usize = 8;
 /// Every key of every line is looked up here, so the role names are laid out once per object
 /// in an array (when there are at most [`INLINE_SLOTS`] roles), and when no two roles share a
 /// name (the usual case) each role's slot is its own position, found without comparing names.
+#[derive(Debug, Clone)]
 struct KeptFields<'f> {
     fields: &'f FieldNames,
     /// How many roles there are: 4 and the body candidates.
@@ -2203,6 +2229,32 @@ mod tests {
         let error = records[1].as_ref().unwrap_err();
         assert_eq!((error.line, error.message.as_str()), (Some(2), "line is larger than the 20 bytes limit"));
         assert_eq!(records[2].as_ref().unwrap().body, "b");
+    }
+
+    #[test]
+    fn one_parser_for_many_records() {
+        // Nothing of one record's fields reaches the next one's.
+        let opts = ReadOptions::default();
+        let parser = opts.parser();
+        let line = |n: u64, text: &str| Record::Line {
+            source: "p.jsonl".into(),
+            line: n,
+            bytes: text.as_bytes().to_vec(),
+            offset: 0,
+            format: LineFormat::Jsonl,
+        };
+        let lines = [
+            r#"{"id": "a", "title": "제목", "body": "본문", "date": "2025-01-02", "url": "u"}"#,
+            r#"{"body": "둘째"}"#,
+            r#"{"id": "c", "title": "\u0041", "text": "셋째"}"#,
+            r#"{"title": "넷째"}"#,
+        ];
+        for (n, text) in lines.iter().enumerate() {
+            let n = n as u64 + 1;
+            assert_eq!(parser.parse(line(n, text)), line(n, text).parse(&opts), "{text}");
+        }
+        let second = parser.parse(line(2, lines[1])).unwrap();
+        assert_eq!((second.id.as_str(), second.title.as_str(), second.date.as_deref()), ("p:2", "", None));
     }
 
     #[test]
