@@ -308,11 +308,27 @@ fn left_edge_general(text: &str, start: usize) -> Left {
 /// // s, 하 after Latin, the space, 3 (not 일 after a digit), the bracket, 네 after it.
 /// assert_eq!(starts, [0, 2, 14, 15, 19, 20]);
 /// ```
-pub fn for_each_word_start(text: &str, f: impl FnMut(usize)) {
+pub fn for_each_word_start(text: &str, mut f: impl FnMut(usize)) {
+    for_each_word_start_block(text, |at, mut starts| {
+        while starts != 0 {
+            f(at + starts.trailing_zeros() as usize);
+            starts &= starts - 1;
+        }
+    });
+}
+
+/// [`for_each_word_start`] a block at a time: `f(at, starts)` has bit `j` of `starts` set
+/// for a word start at byte `at + j`, and is called for blocks in order, so that a caller
+/// with much to do per start pays one call per block (32 bytes) rather than per start.
+#[inline]
+pub(crate) fn for_each_word_start_block(text: &str, f: impl FnMut(usize, u32)) {
     #[cfg(target_arch = "x86_64")]
     word_starts_sse2::for_each(text, f);
     #[cfg(not(target_arch = "x86_64"))]
-    for_each_word_start_general(text, f);
+    {
+        let mut f = f;
+        for_each_word_start_general(text, |at| f(at, 1));
+    }
 }
 
 /// The class of a character for the word-start rule: the table of `left_edge_general`.
@@ -436,38 +452,31 @@ mod word_starts_sse2 {
         spill_letter: u32,
     }
 
-    pub(super) fn for_each(text: &str, f: impl FnMut(usize)) {
+    pub(super) fn for_each(text: &str, f: impl FnMut(usize, u32)) {
         // SAFETY: SSE2 is part of x86-64, so every CPU this runs on has it.
         unsafe { for_each_sse2(text, f) }
     }
 
     #[target_feature(enable = "sse2")]
-    fn for_each_sse2(text: &str, mut f: impl FnMut(usize)) {
+    fn for_each_sse2(text: &str, mut f: impl FnMut(usize, u32)) {
         let bytes = text.as_bytes();
         let mut carry = Carry::default();
         let mut at = 0;
-        while at + READ <= bytes.len() {
-            let starts = step(text, at, block(&bytes[at..]), &mut carry);
-            emit(at, starts, &mut f);
-            at += 32;
-        }
-        // The tail, padded with NULs (ASCII, so they change no class before them).
         while at < bytes.len() {
-            let mut padded = [0u8; READ];
-            let n = (bytes.len() - at).min(32);
-            padded[..bytes.len() - at].copy_from_slice(&bytes[at..]);
-            let starts = step(text, at, block(&padded), &mut carry) & (u32::MAX >> (32 - n));
-            emit(at, starts, &mut f);
+            let starts = if at + READ <= bytes.len() {
+                step(text, at, block(&bytes[at..]), &mut carry)
+            } else {
+                // The tail, padded with NULs (ASCII, so they change no class before them).
+                let mut padded = [0u8; READ];
+                let n = (bytes.len() - at).min(32);
+                padded[..bytes.len() - at].copy_from_slice(&bytes[at..]);
+                step(text, at, block(&padded), &mut carry) & (u32::MAX >> (32 - n))
+            };
+            // One call site, so that `f` can be inlined here.
+            if starts != 0 {
+                f(at, starts);
+            }
             at += 32;
-        }
-    }
-
-    #[target_feature(enable = "sse2")]
-    #[inline]
-    fn emit(at: usize, mut starts: u32, f: &mut impl FnMut(usize)) {
-        while starts != 0 {
-            f(at + starts.trailing_zeros() as usize);
-            starts &= starts - 1;
         }
     }
 
