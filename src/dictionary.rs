@@ -841,6 +841,8 @@ impl<'a> Packer<'a> {
 pub(crate) struct Unpacker<'a> {
     /// The string table, each string sliced (and so checked) once.
     strs: Vec<&'a str>,
+    /// The bytes of all its strings.
+    text_len: usize,
     words: &'a [u8],
 }
 
@@ -863,7 +865,7 @@ impl<'a> Unpacker<'a> {
             strs.push(blob.get(start..end)?);
             start = end;
         }
-        Some((Unpacker { strs, words }, rest))
+        Some((Unpacker { strs, text_len: blob.len(), words }, rest))
     }
 
     /// The next word.
@@ -1036,7 +1038,10 @@ impl Dictionary {
         // The entities are only looked through here (see `Entities`); each string index and
         // count is checked as `read_entity` will check it.
         let n = u.count(ENTITY_MIN_WORDS)?;
-        let mut labels = String::new();
+        // Room for the string table (the ids and names are in it once) and a short type per
+        // entity (types repeat): one allocation, without copies as it grows, for most
+        // dictionaries.
+        let mut labels = String::with_capacity(u.text_len.saturating_add(16 * n));
         let mut ends = Vec::with_capacity(3 * n + 1);
         ends.push(0);
         let (mut has_requires, mut has_excludes) = (Vec::with_capacity(n), Vec::with_capacity(n));
