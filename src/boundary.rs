@@ -309,7 +309,7 @@ fn left_edge_general(text: &str, start: usize) -> Left {
 /// assert_eq!(starts, [0, 2, 14, 15, 19, 20]);
 /// ```
 pub fn for_each_word_start(text: &str, mut f: impl FnMut(usize)) {
-    for_each_word_start_block(text, |at, mut starts| {
+    for_each_word_start_block(text, true, |at, mut starts| {
         while starts != 0 {
             f(at + starts.trailing_zeros() as usize);
             starts &= starts - 1;
@@ -320,14 +320,19 @@ pub fn for_each_word_start(text: &str, mut f: impl FnMut(usize)) {
 /// [`for_each_word_start`] a block at a time: `f(at, starts)` has bit `j` of `starts` set
 /// for a word start at byte `at + j`, and is called for blocks in order, so that a caller
 /// with much to do per start pays one call per block (32 bytes) rather than per start.
+/// Spaces start words for the edge rule; without `spaces` they are left out.
 #[inline]
-pub(crate) fn for_each_word_start_block(text: &str, f: impl FnMut(usize, u32)) {
+pub(crate) fn for_each_word_start_block(text: &str, spaces: bool, f: impl FnMut(usize, u32)) {
     #[cfg(target_arch = "x86_64")]
-    word_starts_sse2::for_each(text, f);
+    word_starts_sse2::for_each(text, spaces, f);
     #[cfg(not(target_arch = "x86_64"))]
     {
         let mut f = f;
-        for_each_word_start_general(text, |at| f(at, 1));
+        for_each_word_start_general(text, |at| {
+            if spaces || text.as_bytes()[at] != b' ' {
+                f(at, 1)
+            }
+        });
     }
 }
 
@@ -393,7 +398,7 @@ pub fn for_each_word_start_general(text: &str, mut f: impl FnMut(usize)) {
 #[cfg(target_arch = "x86_64")]
 mod word_starts_sse2 {
     use super::{wide_class, Class};
-    use crate::simd::{at_least, between, bits, load, syllable_leads};
+    use crate::simd::{at_least, between, bits, equal, load, syllable_leads};
     use core::arch::x86_64::{_mm_or_si128, _mm_set1_epi8};
 
     /// Bytes a block reads: 32, and the two after them for the syllable test of its last bytes.
@@ -408,6 +413,7 @@ mod word_starts_sse2 {
         wide_lead: u32,
         /// First bytes of Hangul syllables (U+AC00..=U+D7A3).
         syllable: u32,
+        space: u32,
     }
 
     /// The masks of 16 bytes; `p` holds at least 18.
@@ -422,6 +428,7 @@ mod word_starts_sse2 {
             letter: bits(between(lower, b'a', b'z')),
             wide_lead: bits(at_least(v, 0xC0)),
             syllable: bits(syllable_leads(v, v1, v2)),
+            space: bits(equal(v, b' ')),
         }
     }
 
@@ -436,6 +443,7 @@ mod word_starts_sse2 {
             letter: lo.letter | hi.letter << 16,
             wide_lead: lo.wide_lead | hi.wide_lead << 16,
             syllable: lo.syllable | hi.syllable << 16,
+            space: lo.space | hi.space << 16,
         }
     }
 
@@ -452,25 +460,29 @@ mod word_starts_sse2 {
         spill_letter: u32,
     }
 
-    pub(super) fn for_each(text: &str, f: impl FnMut(usize, u32)) {
+    pub(super) fn for_each(text: &str, spaces: bool, f: impl FnMut(usize, u32)) {
         // SAFETY: SSE2 is part of x86-64, so every CPU this runs on has it.
-        unsafe { for_each_sse2(text, f) }
+        unsafe { for_each_sse2(text, spaces, f) }
     }
 
     #[target_feature(enable = "sse2")]
-    fn for_each_sse2(text: &str, mut f: impl FnMut(usize, u32)) {
+    fn for_each_sse2(text: &str, spaces: bool, mut f: impl FnMut(usize, u32)) {
         let bytes = text.as_bytes();
         let mut carry = Carry::default();
         let mut at = 0;
         while at < bytes.len() {
             let starts = if at + READ <= bytes.len() {
-                step(text, at, block(&bytes[at..]), &mut carry)
+                let m = block(&bytes[at..]);
+                let kept = if spaces { u32::MAX } else { !m.space };
+                step(text, at, m, &mut carry) & kept
             } else {
                 // The tail, padded with NULs (ASCII, so they change no class before them).
                 let mut padded = [0u8; READ];
                 let n = (bytes.len() - at).min(32);
                 padded[..bytes.len() - at].copy_from_slice(&bytes[at..]);
-                step(text, at, block(&padded), &mut carry) & (u32::MAX >> (32 - n))
+                let m = block(&padded);
+                let kept = if spaces { u32::MAX } else { !m.space };
+                step(text, at, m, &mut carry) & kept & (u32::MAX >> (32 - n))
             };
             // One call site, so that `f` can be inlined here.
             if starts != 0 {
@@ -660,7 +672,20 @@ mod tests {
             prop_assert_eq!(&starts, &expected, "word starts of {:?}", text);
             let mut general = Vec::new();
             for_each_word_start_general(&text, |i| general.push(i));
-            prop_assert_eq!(general, expected, "word starts of {:?}", text);
+            prop_assert_eq!(&general, &expected, "word starts of {:?}", text);
+            // Block by block, and without the spaces.
+            for spaces in [true, false] {
+                let mut blocks = Vec::new();
+                for_each_word_start_block(&text, spaces, |at, mut mask| {
+                    while mask != 0 {
+                        blocks.push(at + mask.trailing_zeros() as usize);
+                        mask &= mask - 1;
+                    }
+                });
+                let kept: Vec<usize> =
+                    expected.iter().copied().filter(|&i| spaces || text.as_bytes()[i] != b' ').collect();
+                prop_assert_eq!(&blocks, &kept, "word starts of {:?}, spaces {}", text, spaces);
+            }
         }
     }
 

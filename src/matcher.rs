@@ -592,15 +592,13 @@ impl Matcher {
         }
         let Some(w) = &self.word_starts else { return };
         if let Some(trie) = &w.trie {
-            boundary::for_each_word_start_block(text, |at, mut starts| {
+            // A space starts a "word" for the edge rule, but no pattern starts with one
+            // (normalized forms are trimmed): two words in five, left out.
+            boundary::for_each_word_start_block(text, false, |at, mut starts| {
                 while starts != 0 {
                     let start = at + starts.trailing_zeros() as usize;
                     starts &= starts - 1;
-                    // A space starts a "word" for the edge rule, but no pattern starts with one
-                    // (normalized forms are trimmed): two words in five, skipped here.
-                    if text.as_bytes()[start] != b' ' {
-                        trie.prefixes(text, start, |value, end| self.push(value, start, end, out));
-                    }
+                    trie.prefixes(text, start, |value, end| self.push(value, start, end, out));
                 }
             });
         }
