@@ -44,7 +44,7 @@ measure() {
   done
   echo "$best $rss"
 }
-rate() { python3 -c "print(f'{$1/max($2,1e-9):.1f}')"; }
+rate() { python3 -c "r = $1/max($2,1e-9); print(f'{r:.1f}' if r >= 1 else f'{r:.3f}')"; }
 per_s() { python3 -c "print(f'{$1/max($2,1e-9):,.0f}')"; }
 
 # The Python peers, installed into .venv-bench from the package registry on first use.
