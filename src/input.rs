@@ -14,13 +14,15 @@
 //! ```no_run
 //! # use hantag::input::{expand_inputs, read_input, ReadOptions};
 //! let opts = ReadOptions::default();
+//! // What every record's parse needs, made once (`record.parse(&opts)` makes it each time).
+//! let parser = opts.parser();
 //! let (paths, errors) = expand_inputs(&["news".into()]);
 //! for error in &errors {
 //!     eprintln!("{error}");
 //! }
 //! for path in &paths {
 //!     for record in read_input(path, &opts) {
-//!         match record.parse(&opts) {
+//!         match parser.parse(record) {
 //!             Ok(article) => println!("{}: {}", article.id, article.title),
 //!             Err(error) => eprintln!("{error}"),
 //!         }
