@@ -1,12 +1,15 @@
 //! Compares automaton implementations on Korean news with a large gazetteer, as hantag uses
 //! them: all overlapping matches over normalized text; and, for `--morph off`, a trie walked
-//! from word starts only. Reproduces the table in BENCHMARKS.md.
+//! from word starts only. Then the two reference points: a plain `aho-corasick`
+//! leftmost-longest scan (no validation, no I/O: the ceiling a tagger approaches) and lindera
+//! analysing all the text with ko-dic. Reproduces the tables in BENCHMARKS.md.
 //!
 //! cargo run --release --example automaton_compare -- GAZETTEER.tsv CORPUS.jsonl
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use daachorse::CharwiseDoubleArrayAhoCorasick;
 use hantag::matcher::spacing_variants;
+use hantag::morph::{Analyze, KoDic};
 use hantag::normalize::normalize_key;
 use std::collections::HashSet;
 use std::time::Instant;
@@ -86,4 +89,35 @@ fn main() {
         trie.heap_bytes() as f64 / 1e6,
         bytes as f64 / 1e6 / scan
     );
+
+    // The ceiling: one leftmost-longest pass of aho-corasick (its default kind for
+    // these patterns), matches counted and nothing else.
+    let t = Instant::now();
+    let ac = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&patterns).unwrap();
+    let build = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let n: usize = texts.iter().map(|s| ac.find_iter(s).count()).sum();
+    let scan = t.elapsed().as_secs_f64();
+    println!();
+    println!("| reference | build s | scan MB/s | matches or tokens |");
+    println!("|---|---|---|---|");
+    println!(
+        "| aho-corasick leftmost-longest ({:?}), no validation, no I/O | {build:.2} | {:.1} | {n} |",
+        ac.kind(),
+        bytes as f64 / 1e6 / scan
+    );
+    // lindera with ko-dic over every title and body.
+    let t = Instant::now();
+    let kodic = KoDic::load().unwrap();
+    let build = t.elapsed().as_secs_f64();
+    let mut worker = kodic.worker();
+    let mut out = Vec::new();
+    let t = Instant::now();
+    let mut n = 0;
+    for s in &texts {
+        worker.analyze(s, &mut out).unwrap();
+        n += out.len();
+    }
+    let scan = t.elapsed().as_secs_f64();
+    println!("| lindera (ko-dic) over all the text | {build:.2} | {:.1} | {n} |", bytes as f64 / 1e6 / scan);
 }
