@@ -4,7 +4,7 @@
 # ../shared/corpus/bench_news_corpus.jsonl.
 #
 # usage: scripts/bench.sh [SECTION…]    sections: throughput peers scaling memory topics build
-#                                       alloc long (default: all of them)
+#                                       alloc long automaton criterion (default: all of them)
 # The Python peers are installed into .venv-bench (pyahocorasick, flashtext, spacy) from
 # the package registry on first use.
 set -euo pipefail
@@ -14,7 +14,7 @@ shared=${HANTAG_SHARED:-$root/../shared}
 corpus=$shared/corpus/bench_news_corpus.jsonl
 gazetteer=$shared/corpus/gazetteers/gazetteer_100k.tsv
 bin=$root/target/release/hantag
-sections=${*:-throughput peers scaling memory topics build alloc long}
+sections=${*:-throughput peers scaling memory topics build alloc long automaton criterion}
 runs=${RUNS:-5}
 cargo build --release --quiet
 work=$(mktemp -d)
@@ -195,6 +195,20 @@ long)
   mbl=$(text_mb "$work/long.jsonl")
   echo; echo "## long articles: petitions_2017_2019.jsonl ×5 ($(wc -l < "$work/long.jsonl") documents, $mbl MB), gazetteer_100k.tsv"; echo
   peer_table "$work/long.jsonl" "$mbl"
+  ;;
+automaton)
+  # The automaton kinds and the issue's two reference points (a plain aho-corasick
+  # leftmost-longest scan, lindera over all the text), structures alone, in one process.
+  echo; echo "## automata and reference points (examples/automaton_compare.rs)"; echo
+  cargo run --release --quiet --example automaton_compare -- "$gazetteer" "$corpus"
+  ;;
+criterion)
+  # The library benchmarks (benches/tag.rs): build, load, one article, a batch, text passes.
+  echo; echo "## criterion (cargo bench --bench tag)"; echo
+  # Each benchmark's name, time and throughput (criterion's comparisons with its last run,
+  # in percent, are left out).
+  cargo bench --quiet --bench tag 2>&1 | grep -E "time:|thrpt:|^[a-z]" |
+    grep -vE "^(Benchmarking|Found|Warning|Gnuplot)|Performance|[Cc]hange|%"
   ;;
 *) echo "unknown section $section" >&2; exit 2 ;;
 esac
