@@ -142,10 +142,25 @@ struct Inner {
     shared_cache: Arc<SharedCache>,
 }
 
+/// A handle on what a tagger shares. A tagger's clones share its handle; each worker makes
+/// its own, so that the count each [`Tagged`] it returns takes (and drops) stays in that
+/// worker's thread's cache instead of bouncing between cores with every article.
+struct Handle {
+    core: Arc<Inner>,
+}
+
+impl std::ops::Deref for Handle {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.core
+    }
+}
+
 /// The compiled dictionary: immutable, `Send + Sync`, cheap to clone.
 #[derive(Clone)]
 pub struct Tagger {
-    inner: Arc<Inner>,
+    inner: Arc<Handle>,
 }
 
 impl std::fmt::Debug for Tagger {
@@ -313,14 +328,16 @@ impl TaggerBuilder {
         let (has_requires, has_excludes) = dictionary.context_flags();
         matcher.mark_entities(&has_requires, &has_excludes);
         Tagger {
-            inner: Arc::new(Inner {
-                dictionary,
-                matcher,
-                topics,
-                kodic,
-                morphology: self.morphology,
-                cache_limit: self.cache_limit,
-                shared_cache: Arc::default(),
+            inner: Arc::new(Handle {
+                core: Arc::new(Inner {
+                    dictionary,
+                    matcher,
+                    topics,
+                    kodic,
+                    morphology: self.morphology,
+                    cache_limit: self.cache_limit,
+                    shared_cache: Arc::default(),
+                }),
             }),
         }
     }
@@ -438,7 +455,8 @@ impl Tagger {
             .kodic
             .as_ref()
             .map(|k| Cache::with_shared(k.worker(), self.inner.cache_limit, self.inner.shared_cache.clone()));
-        Worker { tagger: self.clone(), cache, scratch: Scratch::default() }
+        let tagger = Tagger { inner: Arc::new(Handle { core: self.inner.core.clone() }) };
+        Worker { tagger, cache, scratch: Scratch::default() }
     }
 
     /// Tags one article (with a throw-away worker; use [`Tagger::worker`] for many).
