@@ -104,6 +104,9 @@ pub struct Candidate {
     pub requires: bool,
     /// An alias whose entity has exclusion phrases (`excludes`).
     pub excludes: bool,
+    /// Found by the word-start scan: `boundary::left_edge` of its start is `Left::Ok`, which
+    /// validation then need not look up again.
+    pub word_start: bool,
     /// Byte offset of the start in the normalized text.
     pub start: u32,
     /// Byte offset of the end in the normalized text.
@@ -586,7 +589,7 @@ impl Matcher {
     pub fn scan(&self, text: &str, out: &mut Vec<Candidate>) {
         if let Some(automaton) = &self.everywhere {
             for m in automaton.find_overlapping_iter(text) {
-                self.push(m.value(), m.start(), m.end(), out);
+                self.push(m.value(), m.start(), m.end(), false, out);
             }
             return;
         }
@@ -598,20 +601,20 @@ impl Matcher {
                 while starts != 0 {
                     let start = at + starts.trailing_zeros() as usize;
                     starts &= starts - 1;
-                    trie.prefixes(text, start, |value, end| self.push(value, start, end, out));
+                    trie.prefixes(text, start, |value, end| self.push(value, start, end, true, out));
                 }
             });
         }
         if let Some(automaton) = &w.anywhere {
             for m in automaton.find_overlapping_iter(text) {
-                self.push(m.value(), m.start(), m.end(), out);
+                self.push(m.value(), m.start(), m.end(), false, out);
             }
         }
     }
 
     /// Appends a candidate per target the [value](VALUE_COUNT_BITS) stands for.
     #[inline(always)]
-    fn push(&self, value: u32, start: usize, end: usize, out: &mut Vec<Candidate>) {
+    fn push(&self, value: u32, start: usize, end: usize, word_start: bool, out: &mut Vec<Candidate>) {
         let count = value & ((1 << VALUE_COUNT_BITS) - 1);
         let range = if count > 0 {
             let first = value >> VALUE_COUNT_BITS;
@@ -637,6 +640,7 @@ impl Matcher {
                 exact: t.exact,
                 requires: t.requires,
                 excludes: t.excludes,
+                word_start,
             });
         }
     }
@@ -750,6 +754,20 @@ mod tests {
         assert_eq!(spacing_variants("한국전력"), ["한국전력"]);
         assert_eq!(spacing_variants("lg ai연구원").len(), 4);
         assert_eq!(spacing_variants("a b c d e f g"), ["abcdefg", "a b c d e f g"]);
+    }
+
+    #[test]
+    fn candidates_say_whether_the_word_start_scan_found_them() {
+        let d =
+            Dictionary::from_csv_str("t.csv", "id,type,name,aliases\nsamsung,company,삼성,\nsec,company,삼성전자,\n")
+                .unwrap();
+        for (scan, word_start) in [(Scan::Everywhere, false), (Scan::WordStarts, true)] {
+            let m = Matcher::compile(d.entities(), &[], &|_| false, &[scan]).unwrap();
+            let mut out = Vec::new();
+            m.scan("삼성전자는 삼성", &mut out);
+            assert!(!out.is_empty());
+            assert!(out.iter().all(|c| c.word_start == word_start), "{scan:?}");
+        }
     }
 
     #[test]

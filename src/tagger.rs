@@ -648,14 +648,17 @@ const MID_WORD_MIN_CHARS: usize = 3;
 /// points of the KLUE-YNAT accuracy.
 fn short_inside_word(text: &str, c: &Candidate) -> bool {
     let (start, end) = (c.start as usize, c.end as usize);
-    boundary::left_edge(text, start) == Left::MidWord && text[start..end].chars().nth(MID_WORD_MIN_CHARS - 1).is_none()
+    !c.word_start
+        && boundary::left_edge(text, start) == Left::MidWord
+        && text[start..end].chars().nth(MID_WORD_MIN_CHARS - 1).is_none()
 }
 
 /// Decides whether a candidate is a mention (or a valid term occurrence); `evidence`: the
 /// entity's context or an exact-case alias vouches for a guarded one (terms are never guarded).
 fn validate(text: &str, c: &Candidate, evidence: bool, cache: &mut Option<Cache<KoDicWorker>>) -> bool {
     let (start, end) = (c.start as usize, c.end as usize);
-    let left = boundary::left_edge(text, start);
+    // The word-start scan found it where the left edge is clear.
+    let left = if c.word_start { Left::Ok } else { boundary::left_edge(text, start) };
     // Without morphology nothing shows a compound boundary: a span inside a word is refused
     // before its right edge is looked at (most candidates of a large dictionary are such).
     if left == Left::Reject || (left == Left::MidWord && cache.is_none()) {
