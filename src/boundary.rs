@@ -471,19 +471,17 @@ mod word_starts_sse2 {
         let mut carry = Carry::default();
         let mut at = 0;
         while at < bytes.len() {
-            let starts = if at + READ <= bytes.len() {
-                let m = block(&bytes[at..]);
-                let kept = if spaces { u32::MAX } else { !m.space };
-                step(text, at, m, &mut carry) & kept
+            let (m, inside) = if at + READ <= bytes.len() {
+                (block(&bytes[at..]), u32::MAX)
             } else {
                 // The tail, padded with NULs (ASCII, so they change no class before them).
                 let mut padded = [0u8; READ];
                 let n = (bytes.len() - at).min(32);
                 padded[..bytes.len() - at].copy_from_slice(&bytes[at..]);
-                let m = block(&padded);
-                let kept = if spaces { u32::MAX } else { !m.space };
-                step(text, at, m, &mut carry) & kept & (u32::MAX >> (32 - n))
+                (block(&padded), u32::MAX >> (32 - n))
             };
+            let kept = if spaces { inside } else { inside & !m.space };
+            let starts = step(text, at, m, &mut carry) & kept;
             // One call site, so that `f` can be inlined here.
             if starts != 0 {
                 f(at, starts);

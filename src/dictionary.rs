@@ -147,14 +147,69 @@ struct Entities {
     packed: Option<Arc<Packed>>,
 }
 
+/// Strings one after the other in one buffer, with where each ends: reading one touches two
+/// small arrays rather than a string in an allocation of its own. Entity labels and the
+/// matcher's surface texts are kept this way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StringList {
+    text: String,
+    /// Where string `k` starts (`ends[k]`) and ends (`ends[k + 1]`).
+    ends: Vec<u32>,
+}
+
+impl Default for StringList {
+    fn default() -> Self {
+        StringList::with_capacity(0, 0)
+    }
+}
+
+impl StringList {
+    /// Room for `strings` strings of `bytes` bytes in all.
+    pub(crate) fn with_capacity(strings: usize, bytes: usize) -> Self {
+        let mut ends = Vec::with_capacity(strings + 1);
+        ends.push(0);
+        StringList { text: String::with_capacity(bytes), ends }
+    }
+
+    /// Appends `s`; `None` once the buffer passes 4 GiB (the string then reads as empty).
+    pub(crate) fn push(&mut self, s: &str) -> Option<()> {
+        self.text.push_str(s);
+        let end = u32::try_from(self.text.len()).ok();
+        self.ends.push(end.unwrap_or(u32::MAX));
+        end.map(|_| ())
+    }
+
+    /// String `k` (empty past the end).
+    #[inline]
+    pub(crate) fn get(&self, k: usize) -> &str {
+        let at = |k: usize| self.ends.get(k).map_or(0, |&end| end as usize);
+        self.text.get(at(k)..at(k + 1)).unwrap_or_default()
+    }
+
+    /// Asks the CPU to fetch string `k`, so that [`StringList::get`] does not wait for it:
+    /// `step` 0 fetches where it starts, 1 (after 0 has had time) its text.
+    #[inline]
+    pub(crate) fn prefetch(&self, k: usize, step: u8) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(start) = self.ends.get(k) {
+            if step == 0 {
+                crate::simd::prefetch(start);
+            } else if let Some(text) = self.text.as_bytes().get(*start as usize) {
+                crate::simd::prefetch(text);
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (k, step);
+    }
+}
+
 /// A compiled dictionary's entities as loaded.
 struct Packed {
     /// What [`Dictionary::to_packed`] wrote.
     bytes: Box<[u8]>,
     count: usize,
-    /// The id, type and name of every entity, one after the other, and where each ends.
-    labels: String,
-    ends: Vec<u32>,
+    /// The id, type and name of every entity, three strings each.
+    labels: StringList,
     has_requires: Vec<bool>,
     has_excludes: Vec<bool>,
 }
@@ -351,9 +406,8 @@ impl Dictionary {
     pub fn label(&self, e: usize) -> EntityLabel<'_> {
         match &self.entities.packed {
             Some(p) => {
-                let at = |k: usize| p.ends.get(k).map_or(0, |&end| end as usize);
-                let field = |k: usize| p.labels.get(at(k)..at(k + 1)).unwrap_or_default();
-                EntityLabel { id: field(3 * e), kind: field(3 * e + 1), name: field(3 * e + 2) }
+                let l = &p.labels;
+                EntityLabel { id: l.get(3 * e), kind: l.get(3 * e + 1), name: l.get(3 * e + 2) }
             }
             None => self.entities.list()[e].label(),
         }
@@ -364,15 +418,8 @@ impl Dictionary {
     /// the table, 1 (after 0 has had time) the label's text.
     #[inline]
     pub(crate) fn prefetch_label(&self, e: usize, step: u8) {
-        #[cfg(target_arch = "x86_64")]
         if let Some(p) = &self.entities.packed {
-            if let Some(end) = p.ends.get(3 * e) {
-                if step == 0 {
-                    crate::simd::prefetch(end);
-                } else if let Some(text) = p.labels.as_bytes().get(*end as usize) {
-                    crate::simd::prefetch(text);
-                }
-            }
+            p.labels.prefetch(3 * e, step);
         }
     }
 
@@ -1041,14 +1088,11 @@ impl Dictionary {
         // Room for the string table (the ids and names are in it once) and a short type per
         // entity (types repeat): one allocation, without copies as it grows, for most
         // dictionaries.
-        let mut labels = String::with_capacity(u.text_len.saturating_add(16 * n));
-        let mut ends = Vec::with_capacity(3 * n + 1);
-        ends.push(0);
+        let mut labels = StringList::with_capacity(3 * n, u.text_len.saturating_add(16 * n));
         let (mut has_requires, mut has_excludes) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for _ in 0..n {
             for _ in 0..3 {
-                labels.push_str(u.str()?);
-                ends.push(u32::try_from(labels.len()).ok()?);
+                labels.push(u.str()?)?;
             }
             let lists = [u.skip_strs()?, u.skip_strs()?, u.skip_strs()?, u.skip_strs()?];
             has_requires.push(lists[2] > 0);
@@ -1056,7 +1100,7 @@ impl Dictionary {
             u.str()?;
             u.u64()?;
         }
-        let packed = Packed { bytes: bytes.into(), count: n, labels, ends, has_requires, has_excludes };
+        let packed = Packed { bytes: bytes.into(), count: n, labels, has_requires, has_excludes };
         let entities = Entities { list: OnceLock::new(), packed: Some(Arc::new(packed)) };
         let n = u.count(TOPIC_MIN_WORDS)?;
         let mut topics = Vec::with_capacity(n);

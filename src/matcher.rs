@@ -6,7 +6,7 @@
 //! and a shorter valid candidate must still be there to take its place.
 
 use crate::boundary;
-use crate::dictionary::{take, Entity, Packer, Unpacker};
+use crate::dictionary::{take, Entity, Packer, StringList, Unpacker};
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{normalize_keep_case, normalize_key, script, Script};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
@@ -40,38 +40,24 @@ pub struct Surface {
     pub prefix: bool,
 }
 
-/// The text of every surface and, for exact-case aliases, its key, one after the other in one
-/// buffer: reading a mention's alias for output touches two small arrays, not a table of
-/// strings each in its own allocation.
+/// The text of every surface and, for exact-case aliases, its key (empty for others): string
+/// `2s` of the list is surface `s`'s text, `2s + 1` its key.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct Texts {
-    text: String,
-    /// Where surface `s`'s text ends (`ends[2s + 1]`) and its key ends (`ends[2s + 2]`).
-    ends: Vec<u32>,
-}
+struct Texts(StringList);
 
 impl Texts {
     fn push(&mut self, text: &str, key: Option<&str>) {
-        if self.ends.is_empty() {
-            self.ends.push(0);
-        }
-        for part in [text, key.unwrap_or_default()] {
-            self.text.push_str(part);
-            self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
-        }
-    }
-
-    fn part(&self, k: usize) -> &str {
-        let at = |k: usize| self.ends.get(k).map_or(0, |&end| end as usize);
-        self.text.get(at(k)..at(k + 1)).unwrap_or_default()
+        // Past 4 GiB the texts read as empty, as they did when they were separate strings.
+        let _ = self.0.push(text);
+        let _ = self.0.push(key.unwrap_or_default());
     }
 
     fn text(&self, s: usize) -> &str {
-        self.part(2 * s)
+        self.0.get(2 * s)
     }
 
     fn key(&self, s: usize) -> &str {
-        self.part(2 * s + 1)
+        self.0.get(2 * s + 1)
     }
 }
 
@@ -568,14 +554,7 @@ impl Matcher {
     /// has had time) the text itself (see `Dictionary::prefetch_label`).
     #[inline]
     pub(crate) fn prefetch_text(&self, s: u32, step: u8) {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(end) = self.texts.ends.get(2 * s as usize) {
-            if step == 0 {
-                crate::simd::prefetch(end);
-            } else if let Some(text) = self.texts.text.as_bytes().get(*end as usize) {
-                crate::simd::prefetch(text);
-            }
-        }
+        self.texts.0.prefetch(2 * s as usize, step);
     }
 
     /// For an exact-case alias: the case-preserving key the original text must equal.
@@ -667,7 +646,7 @@ fn read_tables(u: &mut Unpacker<'_>) -> Option<Tables> {
     let targets = u.u32s()?;
     let n = u.count(SURFACE_WORDS)?;
     let mut surfaces = Vec::with_capacity(n);
-    let mut texts = Texts { text: String::new(), ends: Vec::with_capacity(2 * n + 1) };
+    let mut texts = Texts(StringList::with_capacity(2 * n, 0));
     for _ in 0..n {
         let flags = u.word()?;
         let index = u.word()?;

@@ -631,10 +631,18 @@ impl Worker {
     }
 }
 
+/// The left edge of a candidate: clear where the word-start scan found it, which looked.
+fn left_edge(text: &str, c: &Candidate) -> Left {
+    if c.word_start {
+        Left::Ok
+    } else {
+        boundary::left_edge(text, c.start as usize)
+    }
+}
+
 /// Whether the candidate's Latin/digit edges are clear (no morphology, no particles).
 fn edges_clear(text: &str, c: &Candidate) -> bool {
-    boundary::left_edge(text, c.start as usize) != Left::Reject
-        && boundary::right_edge(text, c.end as usize) != Right::Reject
+    left_edge(text, c) != Left::Reject && boundary::right_edge(text, c.end as usize) != Right::Reject
 }
 
 /// The fewest characters of a name that starts inside a Hangul word.
@@ -648,17 +656,14 @@ const MID_WORD_MIN_CHARS: usize = 3;
 /// points of the KLUE-YNAT accuracy.
 fn short_inside_word(text: &str, c: &Candidate) -> bool {
     let (start, end) = (c.start as usize, c.end as usize);
-    !c.word_start
-        && boundary::left_edge(text, start) == Left::MidWord
-        && text[start..end].chars().nth(MID_WORD_MIN_CHARS - 1).is_none()
+    left_edge(text, c) == Left::MidWord && text[start..end].chars().nth(MID_WORD_MIN_CHARS - 1).is_none()
 }
 
 /// Decides whether a candidate is a mention (or a valid term occurrence); `evidence`: the
 /// entity's context or an exact-case alias vouches for a guarded one (terms are never guarded).
 fn validate(text: &str, c: &Candidate, evidence: bool, cache: &mut Option<Cache<KoDicWorker>>) -> bool {
     let (start, end) = (c.start as usize, c.end as usize);
-    // The word-start scan found it where the left edge is clear.
-    let left = if c.word_start { Left::Ok } else { boundary::left_edge(text, start) };
+    let left = left_edge(text, c);
     // Without morphology nothing shows a compound boundary: a span inside a word is refused
     // before its right edge is looked at (most candidates of a large dictionary are such).
     if left == Left::Reject || (left == Left::MidWord && cache.is_none()) {
