@@ -139,7 +139,8 @@ impl DictArgs {
     /// is loaded, merged and compiled.
     pub fn tagger(&self, morph: MorphArg) -> hantag::Result<Tagger> {
         if let Some(bytes) = self.compiled()? {
-            return builder(morph).load_compiled(&bytes);
+            // The tagger keeps the map: its entities are read from it, not copied.
+            return builder(morph).load_compiled_shared(bytes);
         }
         // ko-dic (for the common-word guard and morphology) loads while the CSVs parse.
         let (dictionary, _) = rayon::join(|| self.load(), hantag::morph::KoDic::load_for_words);

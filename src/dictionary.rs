@@ -203,10 +203,31 @@ impl StringList {
     }
 }
 
+/// Bytes a loaded dictionary keeps: a compiled file's (a memory map, say), shared with
+/// whoever loaded it. [`crate::TaggerBuilder::load_compiled_shared`] takes them.
+pub(crate) type SharedBytes = Arc<dyn AsRef<[u8]> + Send + Sync>;
+
+/// Where a compiled dictionary's packed entities stay once loaded: a copy, or the part of the
+/// file they were loaded from, which the dictionary then keeps instead of copying it.
+pub(crate) enum PackedBytes {
+    Copy(Box<[u8]>),
+    Shared { file: SharedBytes, range: std::ops::Range<usize> },
+}
+
+impl PackedBytes {
+    fn get(&self) -> &[u8] {
+        match self {
+            PackedBytes::Copy(bytes) => bytes,
+            // The range was cut from these same bytes when they loaded.
+            PackedBytes::Shared { file, range } => (**file).as_ref().get(range.clone()).unwrap_or_default(),
+        }
+    }
+}
+
 /// A compiled dictionary's entities as loaded.
 struct Packed {
     /// What [`Dictionary::to_packed`] wrote.
-    bytes: Box<[u8]>,
+    bytes: PackedBytes,
     count: usize,
     /// The id, type and name of every entity, three strings each.
     labels: StringList,
@@ -216,7 +237,7 @@ struct Packed {
 
 impl fmt::Debug for Packed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Packed").field("bytes", &self.bytes.len()).field("count", &self.count).finish()
+        f.debug_struct("Packed").field("bytes", &self.bytes.get().len()).field("count", &self.count).finish()
     }
 }
 
@@ -230,7 +251,7 @@ impl Entities {
     fn list(&self) -> &[Entity] {
         self.list.get_or_init(|| match &self.packed {
             // The bytes were read through once when the dictionary loaded, by the same steps.
-            Some(p) => read_entities(&p.bytes).expect("packed entities were checked when the dictionary loaded"),
+            Some(p) => read_entities(p.bytes.get()).expect("packed entities were checked when the dictionary loaded"),
             None => Vec::new(),
         })
     }
@@ -886,10 +907,11 @@ impl<'a> Packer<'a> {
 /// Reads what a [`Packer`] wrote, checking every length, index and boundary: damaged bytes
 /// give `None`, never a panic or an allocation larger than the input justifies.
 pub(crate) struct Unpacker<'a> {
-    /// The string table, each string sliced (and so checked) once.
-    strs: Vec<&'a str>,
-    /// The bytes of all its strings.
-    text_len: usize,
+    /// The bytes of all the strings, checked as UTF-8 once.
+    blob: &'a str,
+    /// Where each string starts in `blob`, and where the last ends: little-endian `u32`s,
+    /// read (and each string sliced and checked) when the string is asked for.
+    starts: &'a [[u8; 4]],
     words: &'a [u8],
 }
 
@@ -904,15 +926,7 @@ impl<'a> Unpacker<'a> {
         let (words, rest) = take(rest, (words as usize).checked_mul(4)?)?;
         // One check of all the string bytes; each string is then a slice on char boundaries.
         let blob = simdutf8::basic::from_utf8(blob).ok()?;
-        let mut strs = Vec::with_capacity(strings as usize);
-        let mut starts = starts.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]) as usize);
-        let mut start = starts.next()?;
-        for end in starts {
-            // `get` refuses a reversed or out-of-range span and one off a char boundary.
-            strs.push(blob.get(start..end)?);
-            start = end;
-        }
-        Some((Unpacker { strs, text_len: blob.len(), words }, rest))
+        Some((Unpacker { blob, starts: starts.as_chunks::<4>().0, words }, rest))
     }
 
     /// The next word.
@@ -962,7 +976,10 @@ impl<'a> Unpacker<'a> {
 
     #[inline]
     fn str_at(&self, index: usize) -> Option<&'a str> {
-        self.strs.get(index).copied()
+        let start = u32::from_le_bytes(*self.starts.get(index)?) as usize;
+        let end = u32::from_le_bytes(*self.starts.get(index.checked_add(1)?)?) as usize;
+        // `get` refuses a reversed or out-of-range span and one off a char boundary.
+        self.blob.get(start..end)
     }
 
     /// An owned string written by [`Packer::str`].
@@ -984,6 +1001,7 @@ impl<'a> Unpacker<'a> {
 
     /// Steps over strings written by [`Packer::strs`], checking them as [`Unpacker::strings`]
     /// would; returns how many there were.
+    #[inline]
     pub(crate) fn skip_strs(&mut self) -> Option<usize> {
         let n = self.count(1)?;
         for _ in 0..n {
@@ -1075,9 +1093,17 @@ impl Dictionary {
         p.finish(out)
     }
 
+    /// [`Dictionary::from_packed_kept`], keeping a copy of `bytes`.
+    #[cfg(test)]
+    pub(crate) fn from_packed(bytes: &[u8]) -> Option<Dictionary> {
+        Dictionary::from_packed_kept(bytes, None)
+    }
+
     /// Reads what [`Dictionary::to_packed`] wrote at the start of `bytes` (and nothing after
     /// it); `None` if it is damaged. The entries are taken as they were when they compiled.
-    pub(crate) fn from_packed(bytes: &[u8]) -> Option<Dictionary> {
+    /// The entities are read in full when asked for, from `kept` (which must hold the same
+    /// bytes) or else from a copy of `bytes`.
+    pub(crate) fn from_packed_kept(bytes: &[u8], kept: Option<PackedBytes>) -> Option<Dictionary> {
         let (mut u, rest) = Unpacker::new(bytes)?;
         if !rest.is_empty() {
             return None;
@@ -1088,7 +1114,7 @@ impl Dictionary {
         // Room for the string table (the ids and names are in it once) and a short type per
         // entity (types repeat): one allocation, without copies as it grows, for most
         // dictionaries.
-        let mut labels = StringList::with_capacity(3 * n, u.text_len.saturating_add(16 * n));
+        let mut labels = StringList::with_capacity(3 * n, u.blob.len().saturating_add(16 * n));
         let (mut has_requires, mut has_excludes) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for _ in 0..n {
             for _ in 0..3 {
@@ -1100,7 +1126,8 @@ impl Dictionary {
             u.str()?;
             u.u64()?;
         }
-        let packed = Packed { bytes: bytes.into(), count: n, labels, has_requires, has_excludes };
+        let bytes = kept.unwrap_or_else(|| PackedBytes::Copy(bytes.into()));
+        let packed = Packed { bytes, count: n, labels, has_requires, has_excludes };
         let entities = Entities { list: OnceLock::new(), packed: Some(Arc::new(packed)) };
         let n = u.count(TOPIC_MIN_WORDS)?;
         let mut topics = Vec::with_capacity(n);
@@ -1430,7 +1457,9 @@ mod tests {
         p.finish(&mut split).unwrap();
         split[12..16].copy_from_slice(&1u32.to_le_bytes());
         split[8..12].copy_from_slice(&0u32.to_le_bytes());
-        assert!(Unpacker::new(&split).is_none());
+        // The table is read (its bytes are valid UTF-8); the string is refused when asked for.
+        let (mut u, _) = Unpacker::new(&split).unwrap();
+        assert!(u.str().is_none());
     }
 
     fn fixture_tagger() -> crate::Tagger {
@@ -1443,6 +1472,10 @@ mod tests {
     fn compiled_file_keeps_every_field() {
         let tagger = fixture_tagger();
         let bytes = tagger.compiled_bytes().unwrap();
+        // Kept as a copy, and read from the file's bytes, which the tagger keeps.
+        let shared = crate::Tagger::builder().load_compiled_shared(bytes.clone()).unwrap();
+        same(tagger.dictionary(), shared.dictionary());
+        assert_eq!(shared.compiled_bytes().unwrap(), bytes);
         let loaded = crate::Tagger::builder().load_compiled(&bytes).unwrap();
         same(tagger.dictionary(), loaded.dictionary());
         assert_eq!(loaded.compiled_bytes().unwrap(), bytes);

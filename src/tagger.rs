@@ -4,7 +4,7 @@
 //! morphology, guards) → resolve (longest valid, non-overlapping spans) → topics.
 
 use crate::boundary::{self, Left, Right};
-use crate::dictionary::{Dictionary, Entity, EntityId, EntityLabel};
+use crate::dictionary::{Dictionary, Entity, EntityId, EntityLabel, PackedBytes, SharedBytes};
 use crate::error::Result;
 use crate::input::Article;
 use crate::matcher::{Candidate, Matcher, Owner, Scan, Surface};
@@ -277,6 +277,20 @@ impl TaggerBuilder {
     /// head — the version label, a `u64` checksum of every byte after it, the packed
     /// dictionary — then [`Matcher::to_bytes`]. Anything damaged or foreign is an error.
     pub fn load_compiled(&self, bytes: &[u8]) -> Result<Tagger> {
+        self.load(bytes, None)
+    }
+
+    /// [`TaggerBuilder::load_compiled`] of bytes that the tagger keeps (a memory map of the
+    /// file, say): its dictionary reads the entities from them when asked for
+    /// ([`Dictionary::entities`]) instead of keeping a copy, which for a large dictionary is
+    /// most of the file. The bytes must not change while the tagger lives.
+    pub fn load_compiled_shared(&self, bytes: impl AsRef<[u8]> + Send + Sync + 'static) -> Result<Tagger> {
+        let file: SharedBytes = Arc::new(bytes);
+        self.load((*file).as_ref(), Some(&file))
+    }
+
+    /// Loads `bytes`, which are those of `file` if it is given.
+    fn load(&self, bytes: &[u8], file: Option<&SharedBytes>) -> Result<Tagger> {
         let rest = bytes.strip_prefix(COMPILED_MAGIC).ok_or_else(|| {
             crate::Error::new(crate::ErrorKind::Config, "not a compiled hantag dictionary (made by `hantag compile`)")
         })?;
@@ -298,13 +312,18 @@ impl TaggerBuilder {
         }
         let (sum, dictionary) = head[label.len()..].split_first_chunk::<8>().ok_or_else(bad)?;
         // The sum covers the packed dictionary and the matcher, which end the file.
-        if u64::from_le_bytes(*sum) != checksum(&bytes[bytes.len() - dictionary.len() - matcher.len()..]) {
+        let dictionary_at = bytes.len() - dictionary.len() - matcher.len();
+        if u64::from_le_bytes(*sum) != checksum(&bytes[dictionary_at..]) {
             return Err(bad());
         }
+        let kept = file.map(|file| PackedBytes::Shared {
+            file: file.clone(),
+            range: dictionary_at..dictionary_at + dictionary.len(),
+        });
         // The two halves are independent: on a pool of more than one thread they load at once.
         let (dictionary, matcher) = rayon::join(
             || {
-                let dictionary = Dictionary::from_packed(dictionary).ok_or_else(bad)?;
+                let dictionary = Dictionary::from_packed_kept(dictionary, kept).ok_or_else(bad)?;
                 let topics = TopicSet::compile(dictionary.topics(), &dictionary)?;
                 Ok::<_, crate::Error>((dictionary, topics))
             },

@@ -108,12 +108,13 @@ pub struct TopicSet {
     term_fields: Vec<u8>,
     /// Type names used by `type:` operands.
     kinds: Vec<String>,
-    /// For each entity of the compiling dictionary: the index of its type in `kinds`, if used.
+    /// For each entity of the compiling dictionary: the index of its type in `kinds`, if used
+    /// (`NO_KIND`, or past the end: not used).
     entity_kind: Vec<u32>,
     topics: Vec<Topic>,
     /// Topics to evaluate when a term occurs (positive operands and keywords).
     by_term: Vec<Vec<u32>>,
-    /// Topics to evaluate when an entity is mentioned.
+    /// Topics to evaluate when an entity is mentioned (past the end: none).
     by_entity: Vec<Vec<u32>>,
     /// Topics to evaluate when an entity of a type is mentioned.
     by_kind: Vec<Vec<u32>>,
@@ -175,7 +176,9 @@ impl TopicSet {
     /// Errors name the place: `topics.toml:LINE:COL: unbalanced parenthesis` for a query,
     /// `topics.toml:LINE: …` for a parent or keyword problem.
     pub fn compile(defs: &[TopicDef], entities: &dyn EntityNames) -> Result<TopicSet> {
-        let mut set = TopicSet { entity_kind: vec![NO_KIND; entities.count()], ..TopicSet::default() };
+        // The per-entity tables grow only as far as a topic needs (readers use `get`): a large
+        // gazetteer without `type:` or `entity:` queries costs nothing here.
+        let mut set = TopicSet::default();
         // Only topics look entities up by id: a gazetteer without topics skips the map.
         let entity_ids: HashMap<&str, u32> = if defs.is_empty() {
             HashMap::default()
@@ -215,7 +218,6 @@ impl TopicSet {
 
         // Which topics each term, entity and type can make hold.
         set.by_term = vec![Vec::new(); set.terms.len()];
-        set.by_entity = vec![Vec::new(); entities.count()];
         set.by_kind = vec![Vec::new(); set.kinds.len()];
         for (t, topic) in set.topics.iter().enumerate() {
             let t = t as u32;
@@ -233,6 +235,9 @@ impl TopicSet {
                 (&mut set.by_kind, triggers.kinds),
             ] {
                 for id in ids {
+                    if list.len() <= id as usize {
+                        list.resize_with(id as usize + 1, Vec::new);
+                    }
                     let topics = &mut list[id as usize];
                     if topics.last() != Some(&t) {
                         topics.push(t);
@@ -773,7 +778,11 @@ impl Lower<'_> {
                         let k = self.set.kinds.len() as u32 - 1;
                         for e in 0..self.entities.count() {
                             if self.entities.label(e).kind == kind {
-                                self.set.entity_kind[e] = k;
+                                let kinds = &mut self.set.entity_kind;
+                                if kinds.len() <= e {
+                                    kinds.resize(e + 1, NO_KIND);
+                                }
+                                kinds[e] = k;
                             }
                         }
                         k
