@@ -309,9 +309,10 @@ fn write_escaped_from(out: &mut Vec<u8>, bytes: &[u8], mut at: usize) {
 /// The index of the first byte of `bytes` that needs an escape. Sixteen bytes (two words) at
 /// a time, then a word: on Korean text (all bytes ≥ 0x80) this beats a table lookup per byte.
 /// The last bytes, fewer than a word, are checked as the string's last word, which overlaps
-/// bytes already found clean; only strings shorter than a word go a byte at a time.
+/// bytes already found clean; only strings shorter than a word go a byte at a time. The JSONL
+/// reader finds the end of a string with it too (`input::PlainLine`).
 #[inline]
-fn find_escape(bytes: &[u8]) -> Option<usize> {
+pub(crate) fn find_escape(bytes: &[u8]) -> Option<usize> {
     let mut pairs = bytes.chunks_exact(16);
     let mut at = 0;
     for pair in pairs.by_ref() {
