@@ -963,12 +963,13 @@ impl<'t> PlainLine<'t> {
         if self.eat(b'}').is_none() {
             loop {
                 self.eat(b'"')?;
+                let key_at = self.at;
                 let key = self.string()?;
                 self.skip_space();
                 self.eat(b':')?;
                 self.skip_space();
                 let value = self.value()?;
-                if let Some(slot) = kept.slot_of(key) {
+                if let Some(slot) = kept.slot_of_key(self.text.as_bytes(), key_at, key) {
                     // A later duplicate replaces an earlier one, as in a `Map`.
                     let slot = kept.slot_mut(slot);
                     if slot.is_none() || !broken!(FirstDuplicateWins) {
@@ -1131,6 +1132,8 @@ struct KeptFields<'f> {
     roles: usize,
     /// The role names in role order, when they fit; otherwise unused.
     names: [&'f str; INLINE_SLOTS],
+    /// The first eight bytes of each of `names`, zero after its end, as a little-endian word.
+    words: [u64; INLINE_SLOTS],
     /// Whether the names fit in `names` and no two of them are equal.
     distinct: bool,
     /// Bit `n` set for each role name of `n` bytes (63 for any longer), so that most keys that
@@ -1158,6 +1161,7 @@ impl<'f> KeptFields<'f> {
             roles,
             names,
             distinct,
+            words: names.map(|name| word_of(name.as_bytes())),
             lengths: fields.role_names().fold(0, |lengths, name| lengths | length_bit(name)),
             inline: Default::default(),
             more: std::iter::repeat_with(|| None).take(more).collect(),
@@ -1172,6 +1176,7 @@ impl<'f> KeptFields<'f> {
             roles: self.roles,
             names: self.names,
             distinct: self.distinct,
+            words: self.words,
             lengths: self.lengths,
             inline: Default::default(),
             more: std::iter::repeat_with(|| None).take(self.more.len()).collect(),
@@ -1212,6 +1217,25 @@ impl<'f> KeptFields<'f> {
         }
     }
 
+    /// [`KeptFields::slot_of`] for `key`, which starts at byte `at` of `line`: a key of at
+    /// most eight bytes with eight bytes of the line from its start (its closing quote and
+    /// more follow it) is one word, compared with each role name's first word.
+    #[inline]
+    fn slot_of_key(&self, line: &[u8], at: usize, key: &str) -> Option<usize> {
+        let n = key.len();
+        if self.lengths & length_bit(key) == 0 {
+            return None;
+        }
+        match line.get(at..at + 8).and_then(|bytes| <[u8; 8]>::try_from(bytes).ok()) {
+            Some(bytes) if n <= 8 && self.roles <= INLINE_SLOTS => {
+                let mask = if n == 0 { 0 } else { u64::MAX >> (64 - 8 * n) };
+                let word = u64::from_le_bytes(bytes) & mask;
+                (0..self.roles).find(|&r| self.words[r] == word && self.names[r].len() == n)
+            }
+            _ => self.slot_of(key),
+        }
+    }
+
     /// The slot of a role, given as its position in [`FieldNames::role_names`].
     fn slot_of_role(&self, role: usize) -> usize {
         if self.distinct {
@@ -1238,6 +1262,14 @@ impl<'f> KeptFields<'f> {
             Some(_) => Err(format!("field \"{name}\" is not a string")),
         }
     }
+}
+
+/// The first eight bytes of `bytes` (zero after its end) as a little-endian word.
+fn word_of(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    let n = bytes.len().min(8);
+    word[..n].copy_from_slice(&bytes[..n]);
+    u64::from_le_bytes(word)
 }
 
 /// The bit of a name's length in [`KeptFields::lengths`].
