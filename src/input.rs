@@ -219,7 +219,7 @@ impl Parser<'_> {
                 if let Some(text) = utf8 {
                     let mut kept = self.empty.emptied();
                     if read_plain_line(text, &mut kept) {
-                        return article_of_line(source, line, text, kept);
+                        return article_of_line(source, line, text, &mut kept);
                     }
                 }
                 if let Some(at) = memchr::memchr(0, &bytes) {
@@ -865,11 +865,11 @@ fn parse_jsonl_text(
             Err(e) => return Err(InputError::new(source, Some(line), json_error_message(&e))),
         }
     }
-    article_of_line(source, line, text, kept)
+    article_of_line(source, line, text, &mut kept)
 }
 
 /// The article of a line whose fields are `kept`.
-fn article_of_line(source: String, line: u64, text: &str, kept: KeptFields<'_>) -> Result<Article, InputError> {
+fn article_of_line(source: String, line: u64, text: &str, kept: &mut KeptFields<'_>) -> Result<Article, InputError> {
     let default_id = || {
         if source == "-" {
             // Same record, same id, wherever it sits in the stream (FNV-1a of the line).
@@ -1295,7 +1295,7 @@ impl FieldNames {
 }
 
 /// Builds an article (without its source) from the kept fields of one JSON object.
-fn article_from_fields(mut kept: KeptFields<'_>, default_id: impl FnOnce() -> String) -> Result<Article, String> {
+fn article_from_fields(kept: &mut KeptFields<'_>, default_id: impl FnOnce() -> String) -> Result<Article, String> {
     let fields = kept.fields;
     // The roles' positions in `FieldNames::role_names`.
     let (id_role, title_role, body_role, date_role, url_role) = (0, 1, 2, 2 + fields.body.len(), 3 + fields.body.len());
@@ -1540,7 +1540,7 @@ fn json_records(source: &str, text: &str, fields: &FieldNames) -> Vec<Record> {
     match value {
         // One object is one article, named after its file like a text article.
         Value::Object(object) => {
-            vec![with_source(article_from_fields(KeptFields::from_map(fields, object), || stem.clone()))]
+            vec![with_source(article_from_fields(&mut KeptFields::from_map(fields, object), || stem.clone()))]
         }
         Value::Array(items) if items.is_empty() => error(None, "file has no records".to_string()),
         Value::Array(items) => items
@@ -1550,7 +1550,7 @@ fn json_records(source: &str, text: &str, fields: &FieldNames) -> Vec<Record> {
                 let number = index + 1;
                 with_source(match item {
                     Value::Object(object) => {
-                        article_from_fields(KeptFields::from_map(fields, object), || format!("{stem}:{number}"))
+                        article_from_fields(&mut KeptFields::from_map(fields, object), || format!("{stem}:{number}"))
                             .map_err(|message| format!("record {number}: {message}"))
                     }
                     _ => Err(format!("record {number} is not a JSON object")),
@@ -2662,7 +2662,7 @@ mod tests {
             // `.json` files read objects through `KeptFields::from_map`.
             if let Ok(Value::Object(object)) = serde_json::from_str::<Value>(text) {
                 let expected = reference_article_from_object(object.clone(), &fields, || "stem".to_string());
-                let actual = article_from_fields(KeptFields::from_map(&fields, object), || "stem".to_string());
+                let actual = article_from_fields(&mut KeptFields::from_map(&fields, object), || "stem".to_string());
                 assert_eq!(actual, expected, "object {text:?} with {fields:?}");
             }
         }
@@ -3297,8 +3297,8 @@ mod tests {
             if slots(&fast) != slots(&slow) {
                 return Some(format!("{text:?} with {fields:?}: {:?} != {:?}", slots(&fast), slots(&slow)));
             }
-            let fast = article_from_fields(fast, || "default".to_string());
-            let slow = article_from_fields(slow, || "default".to_string());
+            let fast = article_from_fields(&mut fast, || "default".to_string());
+            let slow = article_from_fields(&mut slow, || "default".to_string());
             if fast != slow {
                 return Some(format!("{text:?} with {fields:?}: {fast:?} != {slow:?}"));
             }
