@@ -461,12 +461,54 @@ mod word_starts_sse2 {
     }
 
     pub(super) fn for_each(text: &str, spaces: bool, f: impl FnMut(usize, u32)) {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, just checked.
+            unsafe { for_each_avx2(text, spaces, f) }
+        } else {
+            // SAFETY: SSE2 is part of x86-64, so every CPU this runs on has it.
+            unsafe { for_each_sse2(text, spaces, f) }
+        }
+    }
+
+    /// [`for_each`] without AVX2, which the tests hold to the same answers on CPUs that have
+    /// it.
+    #[cfg(test)]
+    pub(super) fn for_each_without_avx2(text: &str, spaces: bool, f: impl FnMut(usize, u32)) {
         // SAFETY: SSE2 is part of x86-64, so every CPU this runs on has it.
         unsafe { for_each_sse2(text, spaces, f) }
     }
 
     #[target_feature(enable = "sse2")]
-    fn for_each_sse2(text: &str, spaces: bool, mut f: impl FnMut(usize, u32)) {
+    fn for_each_sse2(text: &str, spaces: bool, f: impl FnMut(usize, u32)) {
+        each_block(text, spaces, f, |p| block(p));
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn for_each_avx2(text: &str, spaces: bool, f: impl FnMut(usize, u32)) {
+        each_block(text, spaces, f, |p| block_avx2(p));
+    }
+
+    /// The masks of 32 bytes with AVX2 (one pass instead of two halves); `p` holds at least
+    /// [`READ`].
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn block_avx2(p: &[u8]) -> Block {
+        use crate::simd::wide;
+        let (v, v1, v2) = (wide::load(p), wide::load(&p[1..]), wide::load(&p[2..]));
+        let lower = core::arch::x86_64::_mm256_or_si256(v, core::arch::x86_64::_mm256_set1_epi8(0x20));
+        Block {
+            ascii: !wide::bits(v),
+            digit: wide::bits(wide::between(v, b'0', b'9')),
+            letter: wide::bits(wide::between(lower, b'a', b'z')),
+            wide_lead: wide::bits(wide::at_least(v, 0xC0)),
+            syllable: wide::bits(wide::syllable_leads(v, v1, v2)),
+            space: wide::bits(wide::equal(v, b' ')),
+        }
+    }
+
+    /// Calls `f` for the word starts of each block of `text`, whose masks `block` gives.
+    #[inline(always)]
+    fn each_block(text: &str, spaces: bool, mut f: impl FnMut(usize, u32), block: impl Fn(&[u8]) -> Block) {
         let bytes = text.as_bytes();
         let mut carry = Carry::default();
         let mut at = 0;
@@ -491,8 +533,7 @@ mod word_starts_sse2 {
     }
 
     /// The word starts of the block at byte `at`, given its masks.
-    #[target_feature(enable = "sse2")]
-    #[inline]
+    #[inline(always)]
     fn step(text: &str, at: usize, m: Block, carry: &mut Carry) -> u32 {
         // Bytes covered by the characters that start in this block, as 64 bits so that the
         // bytes past the block carry over.
@@ -656,6 +697,8 @@ mod tests {
         fn edge_fast_paths_agree(pieces in prop::collection::vec(prop::sample::select(vec![
             "가", "힣", "국", "ㄱ", "\u{1100}", "\u{11A8}", "\u{A000}", "\u{A960}", "\u{ABFF}",
             "\u{D7A4}", "\u{D7B0}", "\u{D7FB}", "\u{E000}", "a", "1", " ", ".", "中", "é", "٣", "…",
+            // The ends of the ASCII classes, and the bytes just outside them.
+            "0", "9", "/", ":", "A", "Z", "z", "@", "[", "`", "{",
         ]), 0..48)) {
             let text: String = pieces.concat();
             for i in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
@@ -671,18 +714,25 @@ mod tests {
             let mut general = Vec::new();
             for_each_word_start_general(&text, |i| general.push(i));
             prop_assert_eq!(&general, &expected, "word starts of {:?}", text);
-            // Block by block, and without the spaces.
+            // Block by block, and without the spaces; on x86-64 without AVX2 too.
             for spaces in [true, false] {
-                let mut blocks = Vec::new();
-                for_each_word_start_block(&text, spaces, |at, mut mask| {
+                let kept: Vec<usize> =
+                    expected.iter().copied().filter(|&i| spaces || text.as_bytes()[i] != b' ').collect();
+                let push = |blocks: &mut Vec<usize>, at: usize, mut mask: u32| {
                     while mask != 0 {
                         blocks.push(at + mask.trailing_zeros() as usize);
                         mask &= mask - 1;
                     }
-                });
-                let kept: Vec<usize> =
-                    expected.iter().copied().filter(|&i| spaces || text.as_bytes()[i] != b' ').collect();
+                };
+                let mut blocks = Vec::new();
+                for_each_word_start_block(&text, spaces, |at, mask| push(&mut blocks, at, mask));
                 prop_assert_eq!(&blocks, &kept, "word starts of {:?}, spaces {}", text, spaces);
+                #[cfg(target_arch = "x86_64")]
+                {
+                    let mut blocks = Vec::new();
+                    word_starts_sse2::for_each_without_avx2(&text, spaces, |at, mask| push(&mut blocks, at, mask));
+                    prop_assert_eq!(&blocks, &kept, "SSE2 word starts of {:?}, spaces {}", text, spaces);
+                }
             }
         }
     }
