@@ -306,15 +306,22 @@ impl Iterator for Visible<'_> {
 fn fast_run(text: &str, start: usize) -> (usize, bool) {
     let bytes = text.as_bytes();
     let (mut i, mut upper) = (start, false);
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = std::arch::is_x86_feature_detected!("avx2") && !without_avx2();
     loop {
-        // Sixteen bytes at a time over what the loop below would take a character at a time.
+        // 32 or 16 bytes at a time over what the loop below would take a character at a time.
         #[cfg(target_arch = "x86_64")]
         if i > start && i + 18 <= bytes.len() {
-            // SAFETY: SSE2 is part of x86-64, so every CPU this runs on has it.
-            let (taken, capital) = unsafe { sse2_run_prefix(bytes, i) };
+            let ((taken, capital), all) = if avx2 && i + 34 <= bytes.len() {
+                // SAFETY: the CPU has AVX2 (checked above).
+                (unsafe { avx2_run_prefix(bytes, i) }, 32)
+            } else {
+                // SAFETY: SSE2 is part of x86-64, so every CPU this runs on has it.
+                (unsafe { sse2_run_prefix(bytes, i) }, 16)
+            };
             i += taken;
             upper |= capital;
-            if taken == 16 {
+            if taken == all {
                 // On to the end of a syllable that the 16 bytes cut.
                 while bytes.get(i).is_some_and(|b| b & 0xC0 == 0x80) {
                     i += 1;
@@ -372,26 +379,48 @@ fn fast_run(text: &str, start: usize) -> (usize, bool) {
     (i, upper)
 }
 
-/// How many bytes from `i` (a character start, after the start of a run, with 18 bytes from
-/// it in `bytes`) up to 16 [`fast_run`] takes as they are, and whether they hold an ASCII
-/// capital: printable ASCII, a space after anything but a space, and Hangul syllables. A
-/// syllable cut by the 16th byte is taken whole by the caller.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn sse2_run_prefix(bytes: &[u8], i: usize) -> (usize, bool) {
-    use crate::simd::{between, bits, equal, load, syllable_leads};
-    use core::arch::x86_64::{_mm_andnot_si128, _mm_or_si128};
-    let (before, v) = (load(&bytes[i - 1..]), load(&bytes[i..]));
-    let (v1, v2) = (load(&bytes[i + 1..]), load(&bytes[i + 2..]));
-    let single_space = _mm_andnot_si128(equal(before, b' '), equal(v, b' '));
-    // A continuation byte is taken only after its syllable's first byte: the first byte not
-    // taken starts a character.
-    let wide = _mm_or_si128(between(v, 0x80, 0xBF), syllable_leads(v, v1, v2));
-    let taken = bits(_mm_or_si128(_mm_or_si128(between(v, b'!', b'~'), single_space), wide));
-    let n = taken.trailing_ones().min(16);
-    let capital = bits(between(v, b'A', b'Z')) & ((1u32 << n) - 1) != 0;
-    (n as usize, capital)
+#[cfg(test)]
+thread_local! {
+    /// Set by tests that hold the SSE2 path to the general one on CPUs with AVX2.
+    static WITHOUT_AVX2: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
+
+/// Whether a test asked for the SSE2 path.
+#[cfg(target_arch = "x86_64")]
+fn without_avx2() -> bool {
+    #[cfg(test)]
+    return WITHOUT_AVX2.with(std::cell::Cell::get);
+    #[cfg(not(test))]
+    false
+}
+
+/// How many bytes from `i` (a character start, after the start of a run, with the vector's
+/// width and 2 bytes from it in `bytes`) up to that width [`fast_run`] takes as they are, and
+/// whether they hold an ASCII capital: printable ASCII, a space after anything but a space,
+/// and Hangul syllables. A syllable cut by the last byte is taken whole by the caller.
+macro_rules! run_prefix {
+    ($name:ident, $feature:literal, $masks:path, $bytes:literal, $andnot:ident, $or:ident) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $feature)]
+        fn $name(bytes: &[u8], i: usize) -> (usize, bool) {
+            use core::arch::x86_64::{$andnot, $or};
+            use $masks::{between, bits, equal, load, syllable_leads};
+            let (before, v) = (load(&bytes[i - 1..]), load(&bytes[i..]));
+            let (v1, v2) = (load(&bytes[i + 1..]), load(&bytes[i + 2..]));
+            let single_space = $andnot(equal(before, b' '), equal(v, b' '));
+            // A continuation byte is taken only after its syllable's first byte: the first byte
+            // not taken starts a character.
+            let wide = $or(between(v, 0x80, 0xBF), syllable_leads(v, v1, v2));
+            let taken = bits($or($or(between(v, b'!', b'~'), single_space), wide));
+            let n = taken.trailing_ones().min($bytes);
+            let capital = u64::from(bits(between(v, b'A', b'Z'))) & ((1u64 << n) - 1) != 0;
+            (n as usize, capital)
+        }
+    };
+}
+
+run_prefix!(sse2_run_prefix, "sse2", crate::simd, 16, _mm_andnot_si128, _mm_or_si128);
+run_prefix!(avx2_run_prefix, "avx2", crate::simd::wide, 32, _mm256_andnot_si256, _mm256_or_si256);
 
 /// The length of the character at byte `i` (of valid UTF-8) if it is a non-ASCII character
 /// that the fast path copies, else 0: a character that NFKC and lower-casing leave unchanged,
@@ -699,17 +728,20 @@ mod tests {
             "♥",
             "ｶ\u{ff9e}",
         ]);
-        prop::collection::vec(pieces, 0..24).prop_map(|v| v.concat())
+        prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
     }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
 
-        /// The fast path changes nothing: same text, same map back to the original.
+        /// The fast path changes nothing: same text, same map back to the original; with
+        /// AVX2 where the CPU has it, and without.
         #[test]
-        fn fast_path_is_invisible(text in edge_text(), fold_case in any::<bool>()) {
+        fn fast_path_is_invisible(text in edge_text(), fold_case in any::<bool>(), sse2 in any::<bool>()) {
+            WITHOUT_AVX2.with(|w| w.set(sse2));
             let mut fast = Normalized::default();
             fast.refill(&text, fold_case);
+            WITHOUT_AVX2.with(|w| w.set(false));
             let mut slow = Normalized::default();
             slow.refill_general(&text, fold_case);
             prop_assert_eq!(&fast.text, &slow.text);
