@@ -276,13 +276,30 @@ impl Analyze for KoDicWorker {
         for mut token in tokens {
             let (start, end) = (token.byte_start, token.byte_end);
             let known = !token.word_id.is_unknown();
-            let mut details = token.details_iter();
-            let tags = details.next().unwrap_or("").split('+').map(Pos::parse).collect();
-            let semantic = details.next().filter(|s| *s != "*" && !s.is_empty()).map(str::to_string);
+            // The first two fields are all we read: taken from the dictionary itself, not from
+            // the vector of every field that `details_iter` fills for each token.
+            let (id, dictionary) = (token.word_id.id() as usize, token.dictionary);
+            let (tags, semantic) = if token.details.is_some() {
+                tags_and_semantic(token.details_iter())
+            } else if !known {
+                tags_and_semantic(dictionary.unknown_word_details_iter(id))
+            } else if token.word_id.is_system() {
+                tags_and_semantic(dictionary.word_details_iter(id))
+            } else {
+                // A user dictionary's word (none is loaded).
+                tags_and_semantic(token.details_iter())
+            };
             out.push(Morpheme { start, end, tags, semantic, known });
         }
         Ok(())
     }
+}
+
+/// A morpheme's tags and semantic class, from the first two detail fields of its entry.
+fn tags_and_semantic<'a>(mut details: impl Iterator<Item = &'a str>) -> (Vec<Pos>, Option<String>) {
+    let tags = details.next().unwrap_or("").split('+').map(Pos::parse).collect();
+    let semantic = details.next().filter(|s| *s != "*" && !s.is_empty()).map(str::to_string);
+    (tags, semantic)
 }
 
 /// Analyses shared by the workers of one tagger, so that a word analysed on one thread is
