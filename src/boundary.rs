@@ -299,8 +299,8 @@ fn left_edge_general(text: &str, start: usize) -> Left {
 /// the only places where a tagger without morphology can accept a span.
 ///
 /// One pass over the text instead of a [`left_edge`] call per character: on x86-64, 32 bytes
-/// at a time with SSE2 (byte masks for ASCII classes and syllables, [`script`] for the other
-/// characters), elsewhere a class per character.
+/// at a time with AVX2 or SSE2 (byte masks for ASCII classes and syllables, [`script`] for the
+/// other characters), elsewhere a class per character.
 ///
 /// ```
 /// let mut starts = Vec::new();
@@ -324,7 +324,7 @@ pub fn for_each_word_start(text: &str, mut f: impl FnMut(usize)) {
 #[inline]
 pub(crate) fn for_each_word_start_block(text: &str, spaces: bool, f: impl FnMut(usize, u32)) {
     #[cfg(target_arch = "x86_64")]
-    word_starts_sse2::for_each(text, spaces, f);
+    word_starts_simd::for_each(text, spaces, f);
     #[cfg(not(target_arch = "x86_64"))]
     {
         let mut f = f;
@@ -391,15 +391,13 @@ pub fn for_each_word_start_general(text: &str, mut f: impl FnMut(usize)) {
     }
 }
 
-/// [`for_each_word_start`] on 32 bytes at a time with SSE2 (part of every x86-64 CPU), without
-/// a branch per character: masks of the bytes of each class give, for every character start,
+/// [`for_each_word_start`] on 32 bytes at a time, with AVX2 where the CPU has it and SSE2 (part
+/// of every x86-64 CPU) otherwise, without a branch per character: masks of the bytes of each class give, for every character start,
 /// the class of the byte before it. A word is a few characters long, so the character-wise
 /// loop mispredicted a branch at most word edges.
 #[cfg(target_arch = "x86_64")]
-mod word_starts_sse2 {
+mod word_starts_simd {
     use super::{wide_class, Class};
-    use crate::simd::{at_least, between, bits, equal, load, syllable_leads};
-    use core::arch::x86_64::{_mm_or_si128, _mm_set1_epi8};
 
     /// Bytes a block reads: 32, and the two after them for the syllable test of its last bytes.
     const READ: usize = 34;
@@ -416,21 +414,31 @@ mod word_starts_sse2 {
         space: u32,
     }
 
-    /// The masks of 16 bytes; `p` holds at least 18.
-    #[target_feature(enable = "sse2")]
-    #[inline]
-    fn half(p: &[u8]) -> Block {
-        let (v, v1, v2) = (load(p), load(&p[1..]), load(&p[2..]));
-        let lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-        Block {
-            ascii: !bits(v) & 0xFFFF,
-            digit: bits(between(v, b'0', b'9')),
-            letter: bits(between(lower, b'a', b'z')),
-            wide_lead: bits(at_least(v, 0xC0)),
-            syllable: bits(syllable_leads(v, v1, v2)),
-            space: bits(equal(v, b' ')),
-        }
+    /// The masks of as many bytes as a vector of `$masks` holds, from `p`, which holds two
+    /// more.
+    macro_rules! masks {
+        ($name:ident, $feature:literal, $masks:path, $bytes:literal, $or:ident, $set1:ident) => {
+            #[target_feature(enable = $feature)]
+            #[inline]
+            fn $name(p: &[u8]) -> Block {
+                use core::arch::x86_64::{$or, $set1};
+                use $masks::{at_least, between, bits, equal, load, syllable_leads};
+                let (v, v1, v2) = (load(p), load(&p[1..]), load(&p[2..]));
+                let lower = $or(v, $set1(0x20));
+                Block {
+                    ascii: !bits(v) & (u32::MAX >> (32 - $bytes)),
+                    digit: bits(between(v, b'0', b'9')),
+                    letter: bits(between(lower, b'a', b'z')),
+                    wide_lead: bits(at_least(v, 0xC0)),
+                    syllable: bits(syllable_leads(v, v1, v2)),
+                    space: bits(equal(v, b' ')),
+                }
+            }
+        };
     }
+
+    masks!(half, "sse2", crate::simd, 16, _mm_or_si128, _mm_set1_epi8);
+    masks!(block_avx2, "avx2", crate::simd::wide, 32, _mm256_or_si256, _mm256_set1_epi8);
 
     /// The masks of 32 bytes; `p` holds at least [`READ`].
     #[target_feature(enable = "sse2")]
@@ -461,21 +469,13 @@ mod word_starts_sse2 {
     }
 
     pub(super) fn for_each(text: &str, spaces: bool, f: impl FnMut(usize, u32)) {
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if crate::simd::avx2() {
             // SAFETY: the CPU has AVX2, just checked.
             unsafe { for_each_avx2(text, spaces, f) }
         } else {
             // SAFETY: SSE2 is part of x86-64, so every CPU this runs on has it.
             unsafe { for_each_sse2(text, spaces, f) }
         }
-    }
-
-    /// [`for_each`] without AVX2, which the tests hold to the same answers on CPUs that have
-    /// it.
-    #[cfg(test)]
-    pub(super) fn for_each_without_avx2(text: &str, spaces: bool, f: impl FnMut(usize, u32)) {
-        // SAFETY: SSE2 is part of x86-64, so every CPU this runs on has it.
-        unsafe { for_each_sse2(text, spaces, f) }
     }
 
     #[target_feature(enable = "sse2")]
@@ -486,24 +486,6 @@ mod word_starts_sse2 {
     #[target_feature(enable = "avx2")]
     fn for_each_avx2(text: &str, spaces: bool, f: impl FnMut(usize, u32)) {
         each_block(text, spaces, f, |p| block_avx2(p));
-    }
-
-    /// The masks of 32 bytes with AVX2 (one pass instead of two halves); `p` holds at least
-    /// [`READ`].
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    fn block_avx2(p: &[u8]) -> Block {
-        use crate::simd::wide;
-        let (v, v1, v2) = (wide::load(p), wide::load(&p[1..]), wide::load(&p[2..]));
-        let lower = core::arch::x86_64::_mm256_or_si256(v, core::arch::x86_64::_mm256_set1_epi8(0x20));
-        Block {
-            ascii: !wide::bits(v),
-            digit: wide::bits(wide::between(v, b'0', b'9')),
-            letter: wide::bits(wide::between(lower, b'a', b'z')),
-            wide_lead: wide::bits(wide::at_least(v, 0xC0)),
-            syllable: wide::bits(wide::syllable_leads(v, v1, v2)),
-            space: wide::bits(wide::equal(v, b' ')),
-        }
     }
 
     /// Calls `f` for the word starts of each block of `text`, whose masks `block` gives.
@@ -730,7 +712,9 @@ mod tests {
                 #[cfg(target_arch = "x86_64")]
                 {
                     let mut blocks = Vec::new();
-                    word_starts_sse2::for_each_without_avx2(&text, spaces, |at, mask| push(&mut blocks, at, mask));
+                    crate::simd::without_avx2(|| {
+                        for_each_word_start_block(&text, spaces, |at, mask| push(&mut blocks, at, mask));
+                    });
                     prop_assert_eq!(&blocks, &kept, "SSE2 word starts of {:?}, spaces {}", text, spaces);
                 }
             }

@@ -307,7 +307,7 @@ fn fast_run(text: &str, start: usize) -> (usize, bool) {
     let bytes = text.as_bytes();
     let (mut i, mut upper) = (start, false);
     #[cfg(target_arch = "x86_64")]
-    let avx2 = std::arch::is_x86_feature_detected!("avx2") && !without_avx2();
+    let avx2 = crate::simd::avx2();
     loop {
         // 32 or 16 bytes at a time over what the loop below would take a character at a time.
         #[cfg(target_arch = "x86_64")]
@@ -322,7 +322,7 @@ fn fast_run(text: &str, start: usize) -> (usize, bool) {
             i += taken;
             upper |= capital;
             if taken == all {
-                // On to the end of a syllable that the 16 bytes cut.
+                // On to the end of a syllable that the last byte taken cut.
                 while bytes.get(i).is_some_and(|b| b & 0xC0 == 0x80) {
                     i += 1;
                 }
@@ -377,21 +377,6 @@ fn fast_run(text: &str, start: usize) -> (usize, bool) {
         i -= 1;
     }
     (i, upper)
-}
-
-#[cfg(test)]
-thread_local! {
-    /// Set by tests that hold the SSE2 path to the general one on CPUs with AVX2.
-    static WITHOUT_AVX2: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Whether a test asked for the SSE2 path.
-#[cfg(target_arch = "x86_64")]
-fn without_avx2() -> bool {
-    #[cfg(test)]
-    return WITHOUT_AVX2.with(std::cell::Cell::get);
-    #[cfg(not(test))]
-    false
 }
 
 /// How many bytes from `i` (a character start, after the start of a run, with the vector's
@@ -738,10 +723,12 @@ mod tests {
         /// AVX2 where the CPU has it, and without.
         #[test]
         fn fast_path_is_invisible(text in edge_text(), fold_case in any::<bool>(), sse2 in any::<bool>()) {
-            WITHOUT_AVX2.with(|w| w.set(sse2));
             let mut fast = Normalized::default();
-            fast.refill(&text, fold_case);
-            WITHOUT_AVX2.with(|w| w.set(false));
+            let mut refill = || fast.refill(&text, fold_case);
+            #[cfg(target_arch = "x86_64")]
+            if sse2 { crate::simd::without_avx2(refill) } else { refill() }
+            #[cfg(not(target_arch = "x86_64"))]
+            let () = (refill(), sse2).0;
             let mut slow = Normalized::default();
             slow.refill_general(&text, fold_case);
             prop_assert_eq!(&fast.text, &slow.text);

@@ -84,6 +84,36 @@ byte_masks!(
     _mm_or_si128
 );
 
+/// Whether the CPU has AVX2, for the callers of [`wide`] (a cached check). Tests can turn it
+/// off ([`without_avx2`]) to hold the SSE2 paths to the same answers on CPUs that have it.
+#[inline]
+pub(crate) fn avx2() -> bool {
+    #[cfg(test)]
+    if NO_AVX2.with(std::cell::Cell::get) {
+        return false;
+    }
+    std::arch::is_x86_feature_detected!("avx2")
+}
+
+#[cfg(test)]
+thread_local! {
+    static NO_AVX2: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with [`avx2`] saying no on this thread.
+#[cfg(test)]
+pub(crate) fn without_avx2<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            NO_AVX2.with(|no| no.set(false));
+        }
+    }
+    NO_AVX2.with(|no| no.set(true));
+    let _reset = Reset;
+    f()
+}
+
 /// The same masks, 32 bytes at a time with AVX2, for the callers that check the CPU has it.
 pub(crate) mod wide {
     use core::arch::x86_64::*;

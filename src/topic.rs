@@ -112,11 +112,12 @@ pub struct TopicSet {
     /// (`NO_KIND`, or past the end: not used).
     entity_kind: Vec<u32>,
     topics: Vec<Topic>,
-    /// Topics to evaluate when a term occurs (positive operands and keywords).
+    /// Topics to evaluate when a term occurs (positive operands and keywords; past the end:
+    /// none).
     by_term: Vec<Vec<u32>>,
     /// Topics to evaluate when an entity is mentioned (past the end: none).
     by_entity: Vec<Vec<u32>>,
-    /// Topics to evaluate when an entity of a type is mentioned.
+    /// Topics to evaluate when an entity of a type is mentioned (past the end: none).
     by_kind: Vec<Vec<u32>>,
     /// Topics whose query may hold with no positive operand present: always evaluated.
     always: Vec<u32>,
@@ -217,8 +218,6 @@ impl TopicSet {
         }
 
         // Which topics each term, entity and type can make hold.
-        set.by_term = vec![Vec::new(); set.terms.len()];
-        set.by_kind = vec![Vec::new(); set.kinds.len()];
         for (t, topic) in set.topics.iter().enumerate() {
             let t = t as u32;
             let mut triggers = Triggers::default();
