@@ -169,11 +169,12 @@ impl DictArgs {
                 }
                 let file =
                     std::fs::File::open(path).map_err(|e| hantag::Error::io(path, "cannot read dictionary", e))?;
-                // SAFETY: the map is read while the tagger loads, then dropped; the tagger keeps
-                // copies. The bytes could change under it only if another process wrote to
-                // the file meanwhile, which `hantag compile` never does (it writes a new file
-                // and renames it). A file that does change is refused by the checksum, or at
-                // worst loads as a different dictionary; a file cut short can stop the
+                // SAFETY: the tagger keeps the map for as long as it lives (it reads the
+                // entities from it when asked). The bytes could change under it only if another
+                // process wrote to the file meanwhile, which `hantag compile` never does (it
+                // writes a new file and renames it). A file that changes before the load is
+                // refused by the checksum, or at worst loads as a different dictionary; one that
+                // changes later can give wrong entity details; a file cut short can stop the
                 // process (SIGBUS), as it would with any program reading it while it shrinks.
                 let map = unsafe { memmap2::Mmap::map(&file) };
                 found = Some(map.map_err(|e| hantag::Error::io(path, "cannot read dictionary", e))?);

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -445,10 +446,14 @@ impl Dictionary {
     }
 
     /// Whether each entity has `requires` terms, and whether it has `excludes` phrases.
-    pub(crate) fn context_flags(&self) -> (Vec<bool>, Vec<bool>) {
+    pub(crate) fn context_flags(&self) -> (Cow<'_, [bool]>, Cow<'_, [bool]>) {
         match &self.entities.packed {
-            Some(p) => (p.has_requires.clone(), p.has_excludes.clone()),
-            None => self.entities().iter().map(|e| (!e.requires.is_empty(), !e.excludes.is_empty())).unzip(),
+            Some(p) => (Cow::Borrowed(&p.has_requires), Cow::Borrowed(&p.has_excludes)),
+            None => {
+                let (requires, excludes): (Vec<bool>, Vec<bool>) =
+                    self.entities().iter().map(|e| (!e.requires.is_empty(), !e.excludes.is_empty())).unzip();
+                (Cow::Owned(requires), Cow::Owned(excludes))
+            }
         }
     }
 
@@ -929,6 +934,11 @@ impl<'a> Unpacker<'a> {
         Some((Unpacker { blob, starts: starts.as_chunks::<4>().0, words }, rest))
     }
 
+    /// The bytes of all the strings: an upper bound for any table of some of them.
+    pub(crate) fn string_bytes(&self) -> usize {
+        self.blob.len()
+    }
+
     /// The next word.
     #[inline]
     pub(crate) fn word(&mut self) -> Option<u32> {
@@ -1385,7 +1395,11 @@ mod tests {
         let d = Dictionary::from_packed(&bytes).unwrap();
         assert!(d.entities.list.get().is_none());
         assert_eq!(d.label(2), EntityLabel { id: "ms", name: "마이크로소프트", kind: "company" });
-        assert_eq!(d.context_flags(), (vec![true, false, false, false, false], vec![true, false, true, false, false]));
+        let flags = d.context_flags();
+        assert_eq!(
+            (&*flags.0, &*flags.1),
+            (&[true, false, false, false, false][..], &[true, false, true, false, false][..])
+        );
         assert!(d.entities.list.get().is_none());
         assert_eq!(d.entities()[2].exact_aliases, ["MS", "ms"]);
         // Changed, it no longer answers from the packed bytes.
@@ -1403,9 +1417,10 @@ mod tests {
         changed.extend(Dictionary::from_parts(vec![ms], vec![]).unwrap());
         assert!(changed.entities.packed.is_none());
         assert_eq!(changed.entity_count(), 5);
+        let flags = changed.context_flags();
         assert_eq!(
-            changed.context_flags(),
-            (vec![true, false, true, false, false], vec![true, false, false, false, false])
+            (&*flags.0, &*flags.1),
+            (&[true, false, true, false, false][..], &[true, false, false, false, false][..])
         );
         assert_eq!(changed.label(2).name, "엠에스");
         // Serialized, it is the same as the dictionary it was compiled from.

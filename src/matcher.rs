@@ -646,7 +646,9 @@ fn read_tables(u: &mut Unpacker<'_>) -> Option<Tables> {
     let targets = u.u32s()?;
     let n = u.count(SURFACE_WORDS)?;
     let mut surfaces = Vec::with_capacity(n);
-    let mut texts = Texts(StringList::with_capacity(2 * n, 0));
+    // Room for the string table, where the texts and keys are (a string that two surfaces
+    // share is held twice, hence the slack): the list is filled without a copy as it grows.
+    let mut texts = Texts(StringList::with_capacity(2 * n, u.string_bytes() + u.string_bytes() / 8));
     for _ in 0..n {
         let flags = u.word()?;
         let index = u.word()?;
