@@ -1124,7 +1124,7 @@ impl Dictionary {
         // Room for the string table (the ids and names are in it once) and a short type per
         // entity (types repeat): one allocation, without copies as it grows, for most
         // dictionaries.
-        let mut labels = StringList::with_capacity(3 * n, u.blob.len().saturating_add(16 * n));
+        let mut labels = StringList::with_capacity(3 * n, u.string_bytes().saturating_add(16 * n));
         let (mut has_requires, mut has_excludes) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for _ in 0..n {
             for _ in 0..3 {
