@@ -33,6 +33,34 @@ mod alloc {
     use std::alloc::{GlobalAlloc, Layout};
     use std::ffi::c_void;
 
+    /// Keeps the process on small pages unless `MIMALLOC_ALLOW_THP` is set.
+    ///
+    /// mimalloc asks the kernel for transparent huge pages. On a virtual machine that returns
+    /// free memory to its host in 2 MiB blocks (free page reporting), a fresh huge page is
+    /// such a block: the host must back it again before the kernel can clear it, about 3 ms
+    /// each where we measured, and a run faults in 13 (one article) to 30 of them. Small
+    /// pages come from memory the guest still holds: a run that starts after the machine
+    /// has been idle for a few seconds took 167 instead of 239 ms over the news corpus, and
+    /// one right after another run about the same time either way (BENCHMARKS.md, "Fresh
+    /// memory"). It runs as a constructor, before mimalloc's (which has no priority) and
+    /// before the runtime's first allocation, so that no page is ever a huge one.
+    #[cfg(target_os = "linux")]
+    #[used]
+    #[link_section = ".init_array.00101"]
+    static USE_SMALL_PAGES: extern "C" fn() = use_small_pages;
+
+    #[cfg(target_os = "linux")]
+    extern "C" fn use_small_pages() {
+        // SAFETY: getenv reads a NUL-terminated name before any thread exists; prctl's
+        // PR_SET_THP_DISABLE takes an integer flag and no pointers (a kernel without it
+        // returns an error, which leaves huge pages on).
+        unsafe {
+            if libc::getenv(c"MIMALLOC_ALLOW_THP".as_ptr()).is_null() {
+                libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+            }
+        }
+    }
+
     /// The alignment every mimalloc block has.
     const WORD: usize = std::mem::size_of::<usize>();
 
