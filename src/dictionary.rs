@@ -208,6 +208,60 @@ impl StringList {
 /// whoever loaded it. [`crate::TaggerBuilder::load_compiled_shared`] takes them.
 pub(crate) type SharedBytes = Arc<dyn AsRef<[u8]> + Send + Sync>;
 
+/// An array of little-endian words of `N` bytes as a loaded structure reads it: in place in
+/// the compiled file the tagger keeps, or in a copy of its own (a structure built in memory,
+/// or loaded from bytes it does not keep). Reading in place spares start-up the copy and
+/// the fresh memory it would fill (BENCHMARKS.md, tenth round); a word is read with
+/// `from_le_bytes`, which is a plain load on the targets we build for.
+pub(crate) enum Words<const N: usize> {
+    Own(Box<[[u8; N]]>),
+    Kept {
+        /// Keeps the bytes `at` points into alive and unchanged.
+        _file: SharedBytes,
+        at: *const [u8; N],
+        len: usize,
+    },
+}
+
+// SAFETY: `Kept` only reads bytes that `_file` (Send + Sync) owns and never changes.
+unsafe impl<const N: usize> Send for Words<N> {}
+// SAFETY: as above; nothing is written through `at`.
+unsafe impl<const N: usize> Sync for Words<N> {}
+
+impl<const N: usize> Words<N> {
+    /// The words of `bytes` (whole words only), in place when `bytes` lie inside `file`.
+    pub(crate) fn new(bytes: &[u8], file: Option<&SharedBytes>) -> Words<N> {
+        let (words, _) = bytes.as_chunks::<N>();
+        if let Some(file) = file {
+            let whole = (**file).as_ref().as_ptr_range();
+            let part = words.as_ptr_range();
+            if whole.start <= part.start.cast() && part.end.cast() <= whole.end {
+                return Words::Kept { _file: file.clone(), at: words.as_ptr(), len: words.len() };
+            }
+        }
+        Words::Own(words.into())
+    }
+
+    /// The words.
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[[u8; N]] {
+        match self {
+            Words::Own(words) => words,
+            // SAFETY: `at` and `len` were taken from a slice of the bytes that `_file` holds,
+            // which live as long as it and do not change (`load_compiled_shared`'s contract).
+            Words::Kept { at, len, .. } => unsafe { std::slice::from_raw_parts(*at, *len) },
+        }
+    }
+
+    /// Heap memory of a copy (none in place), in bytes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match self {
+            Words::Own(words) => N * words.len(),
+            Words::Kept { .. } => 0,
+        }
+    }
+}
+
 /// Where a compiled dictionary's packed entities stay once loaded: a copy, or the part of the
 /// file they were loaded from, which the dictionary then keeps instead of copying it.
 pub(crate) enum PackedBytes {

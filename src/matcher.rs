@@ -6,7 +6,7 @@
 //! and a shorter valid candidate must still be there to take its place.
 
 use crate::boundary;
-use crate::dictionary::{take, Entity, Packer, StringList, Unpacker};
+use crate::dictionary::{take, Entity, Packer, SharedBytes, StringList, Unpacker};
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{normalize_keep_case, normalize_key, script, Script};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
@@ -486,6 +486,12 @@ impl Matcher {
     /// Reads what [`Matcher::to_bytes`] wrote, with only the structure `scan` needs; checks
     /// everything it reads, trusts nothing.
     pub fn from_bytes(bytes: &[u8], scan: Scan) -> Result<Matcher> {
+        Matcher::from_kept(bytes, scan, None)
+    }
+
+    /// [`Matcher::from_bytes`] of bytes inside `file`, which the matcher keeps to read its
+    /// trie in place.
+    pub(crate) fn from_kept(bytes: &[u8], scan: Scan, file: Option<&SharedBytes>) -> Result<Matcher> {
         let bad = |what: &str| Error::new(ErrorKind::Config, format!("compiled dictionary is damaged ({what})"));
         let tables = bytes.strip_prefix(TABLES_TAG).ok_or_else(|| bad("not a matcher of this version"))?;
         let (mut u, mut rest) = Unpacker::new(tables).ok_or_else(|| bad("tables"))?;
@@ -507,7 +513,7 @@ impl Matcher {
             Scan::Everywhere => (Some(automaton(everywhere)?), None),
             Scan::WordStarts | Scan::WithoutMorphology => {
                 let trie = (!trie.is_empty())
-                    .then(|| crate::trie::Trie::from_bytes(trie).ok_or_else(|| bad("trie")))
+                    .then(|| crate::trie::Trie::from_bytes(trie, file).ok_or_else(|| bad("trie")))
                     .transpose()?;
                 let anywhere = (!anywhere.is_empty()).then(|| automaton(anywhere)).transpose()?;
                 (None, Some(WordStarts { trie, anywhere }))
@@ -848,8 +854,24 @@ mod tests {
         // A compiled file is read the same way.
         for (d, word_starts) in [(&small, false), (&large, true)] {
             let both = Matcher::compile(d.entities(), &[], &|_| false, &[Scan::Everywhere, Scan::WordStarts]).unwrap();
-            let loaded = Matcher::from_bytes(&both.to_bytes().unwrap(), Scan::WithoutMorphology).unwrap();
+            let bytes = both.to_bytes().unwrap();
+            let loaded = Matcher::from_bytes(&bytes, Scan::WithoutMorphology).unwrap();
             assert_eq!(inside(&loaded), !word_starts);
+            // Loaded from bytes it keeps, the matcher reads its trie in place: the same finds,
+            // without the trie's copy.
+            let file: SharedBytes = std::sync::Arc::new(bytes);
+            let kept = Matcher::from_kept((*file).as_ref(), Scan::WithoutMorphology, Some(&file)).unwrap();
+            let text: String = (0..40).map(|s| format!("{}는 ", kept.text(s * 7))).collect();
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            loaded.scan(&text, &mut a);
+            kept.scan(&text, &mut b);
+            assert_eq!(a, b);
+            assert_eq!(a.len() >= 40, word_starts);
+            let trie = |m: &Matcher| m.word_starts.as_ref().and_then(|w| w.trie.as_ref()).map(|t| t.heap_bytes());
+            if word_starts {
+                assert!(trie(&loaded).is_some_and(|n| n > 0));
+                assert_eq!(trie(&kept), Some(0));
+            }
         }
     }
 

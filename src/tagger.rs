@@ -327,7 +327,7 @@ impl TaggerBuilder {
                 let topics = TopicSet::compile(dictionary.topics(), &dictionary)?;
                 Ok::<_, crate::Error>((dictionary, topics))
             },
-            || Matcher::from_bytes(matcher, self.scan()),
+            || Matcher::from_kept(matcher, self.scan(), file),
         );
         let ((dictionary, topics), matcher) = (dictionary?, matcher?);
         let entity_count = dictionary.entity_count();

@@ -6,7 +6,7 @@
 //! 8-byte load, and a walk reports byte offsets, so a word start costs about half the
 //! instructions (BENCHMARKS.md, seventh round). `tests` hold it to crawdad's own search.
 
-use crate::dictionary::{take, take_u32};
+use crate::dictionary::{take, take_u32, SharedBytes, Words};
 
 /// Set on a node's base when the node is a leaf (its base is then a value), and on its check
 /// when it has a leaf child (at its base XOR [`END_CODE`]).
@@ -16,27 +16,30 @@ const NO_CODE: u32 = u32::MAX;
 /// The code of crawdad's end marker, U+FFFF, which ends every key in the double array.
 const END_CODE: u32 = 0;
 
-/// A loaded trie: crawdad's code table and nodes.
+/// A loaded trie: crawdad's code table and nodes, as they are serialized (in place in a
+/// compiled file the tagger keeps).
 pub(crate) struct Trie {
     /// The code of each character (by scalar value) that some key holds, [`NO_CODE`] for others.
-    table: Box<[u32]>,
+    table: Words<4>,
     alphabet_size: u32,
     /// `base | check << 32`, with the [`FLAG`] bits.
-    nodes: Box<[u64]>,
+    nodes: Words<8>,
 }
 
 impl Trie {
     /// Builds the trie of `records` (key, value below 2^31) with crawdad.
     pub(crate) fn build(records: Vec<(&str, u32)>) -> Result<Trie, String> {
         let built = crawdad::Trie::from_records(records).map_err(|e| e.to_string())?;
-        Trie::from_bytes(&built.serialize_to_vec()).ok_or_else(|| "the trie is not what crawdad builds".to_string())
+        Trie::from_bytes(&built.serialize_to_vec(), None)
+            .ok_or_else(|| "the trie is not what crawdad builds".to_string())
     }
 
     /// Reads a serialized crawdad trie (0.4: the code table, the alphabet size, then the nodes
     /// as base and check words); `None` if it is damaged. It is checked as the walk needs it:
     /// the sizes, and that every child and leaf index a walk can compute from a node lands
-    /// inside the nodes (a node's children are its base XOR a character code).
-    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Trie> {
+    /// inside the nodes (a node's children are its base XOR a character code). The trie reads
+    /// its arrays in place when `bytes` lie inside `file`.
+    pub(crate) fn from_bytes(bytes: &[u8], file: Option<&SharedBytes>) -> Option<Trie> {
         let (table_len, rest) = take_u32(bytes)?;
         let (table, rest) = take(rest, (table_len as usize).checked_mul(4)?)?;
         let (alphabet_size, rest) = take_u32(rest)?;
@@ -44,37 +47,36 @@ impl Trie {
         if rest.len() != (count as usize).checked_mul(8)? || count == 0 {
             return None;
         }
-        let table: Box<[u32]> = table.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect();
-        let max_code = table.iter().copied().filter(|&c| c != NO_CODE).max().unwrap_or(0);
+        let table = Words::new(table, file);
+        let codes = table.as_slice().iter().map(|&c| u32::from_le_bytes(c));
+        let max_code = codes.filter(|&c| c != NO_CODE).max().unwrap_or(0);
         let spread = max_code.checked_add(1)?.checked_next_power_of_two()? - 1;
-        let nodes: Box<[u64]> = rest
-            .chunks_exact(8)
-            .map(|n| u64::from_le_bytes([n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7]]))
-            .collect();
+        let nodes = Words::new(rest, file);
         // Vacant nodes (both words 2^31 - 1) are never reached: no parent has their check.
         let vacant = |n: u64| n == u64::from(!FLAG) << 32 | u64::from(!FLAG);
-        let inside = nodes.iter().all(|&n| n as u32 & FLAG != 0 || vacant(n) || ((n as u32 & !FLAG) | spread) < count);
+        let inside = nodes
+            .as_slice()
+            .iter()
+            .map(|&n| u64::from_le_bytes(n))
+            .all(|n| n as u32 & FLAG != 0 || vacant(n) || ((n as u32 & !FLAG) | spread) < count);
         inside.then_some(Trie { table, alphabet_size, nodes })
     }
 
     /// The serialized form [`Trie::from_bytes`] reads.
     pub(crate) fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(12 + 4 * self.table.len() + 8 * self.nodes.len());
-        out.extend((self.table.len() as u32).to_le_bytes());
-        for code in &self.table {
-            out.extend(code.to_le_bytes());
-        }
+        let (table, nodes) = (self.table.as_slice(), self.nodes.as_slice());
+        let mut out = Vec::with_capacity(12 + 4 * table.len() + 8 * nodes.len());
+        out.extend((table.len() as u32).to_le_bytes());
+        out.extend(table.as_flattened());
         out.extend(self.alphabet_size.to_le_bytes());
-        out.extend((self.nodes.len() as u32).to_le_bytes());
-        for node in &self.nodes {
-            out.extend(node.to_le_bytes());
-        }
+        out.extend((nodes.len() as u32).to_le_bytes());
+        out.extend(nodes.as_flattened());
         out
     }
 
-    /// Heap memory, in bytes.
+    /// Heap memory, in bytes (none for arrays read in place).
     pub(crate) fn heap_bytes(&self) -> usize {
-        4 * self.table.len() + 8 * self.nodes.len()
+        self.table.heap_bytes() + self.nodes.heap_bytes()
     }
 
     /// Calls `found(value, end)` for every key that starts `text` at byte `start` (a character
@@ -82,10 +84,11 @@ impl Trie {
     #[inline]
     pub(crate) fn prefixes(&self, text: &str, start: usize, mut found: impl FnMut(u32, usize)) {
         let bytes = text.as_bytes();
+        let (table, nodes) = (self.table.as_slice(), self.nodes.as_slice());
         let mut at = start;
         let mut node = 0u32;
-        let mut base = match self.nodes.first() {
-            Some(&root) => root as u32,
+        let mut base = match nodes.first() {
+            Some(&root) => u64::from_le_bytes(root) as u32,
             None => return,
         };
         while let Some(&lead) = bytes.get(at) {
@@ -110,12 +113,13 @@ impl Trie {
             };
             // U+FFFF, the end marker, has code 0: in a text it ends the walk, as no key holds
             // it (such patterns go to the automaton).
-            let code = self.table.get(c as usize).copied().unwrap_or(NO_CODE);
+            let code = table.get(c as usize).map_or(NO_CODE, |&c| u32::from_le_bytes(c));
             if code == NO_CODE || code == END_CODE || base & FLAG != 0 {
                 return;
             }
             let child = (base ^ code) as usize;
-            let Some(&n) = self.nodes.get(child) else { return };
+            let Some(&n) = nodes.get(child) else { return };
+            let n = u64::from_le_bytes(n);
             let check = (n >> 32) as u32;
             if check & !FLAG != node {
                 return;
@@ -128,8 +132,8 @@ impl Trie {
                 return;
             }
             if check & FLAG != 0 {
-                if let Some(&leaf) = self.nodes.get((base ^ END_CODE) as usize) {
-                    found(leaf as u32 & !FLAG, at);
+                if let Some(&leaf) = nodes.get((base ^ END_CODE) as usize) {
+                    found(u64::from_le_bytes(leaf) as u32 & !FLAG, at);
                 }
             }
             node = child as u32;
@@ -173,7 +177,7 @@ mod tests {
         // What is written reads back the same, byte for byte.
         let bytes = ours.to_bytes();
         assert_eq!(bytes, theirs.serialize_to_vec());
-        assert_eq!(Trie::from_bytes(&bytes).unwrap().to_bytes(), bytes);
+        assert_eq!(Trie::from_bytes(&bytes, None).unwrap().to_bytes(), bytes);
     }
 
     #[test]
@@ -191,13 +195,13 @@ mod tests {
         let ours = Trie::build(vec![("삼성", 1), ("삼성전자", 2)]).unwrap();
         let bytes = ours.to_bytes();
         for cut in 0..bytes.len() {
-            assert!(Trie::from_bytes(&bytes[..cut]).is_none(), "{cut}");
+            assert!(Trie::from_bytes(&bytes[..cut], None).is_none(), "{cut}");
         }
         // A base that sends a child outside the nodes.
         let mut far = bytes.clone();
-        let nodes_at = bytes.len() - 8 * ours.nodes.len();
+        let nodes_at = bytes.len() - 8 * ours.nodes.as_slice().len();
         far[nodes_at..nodes_at + 4].copy_from_slice(&0x7000_0000u32.to_le_bytes());
-        assert!(Trie::from_bytes(&far).is_none());
+        assert!(Trie::from_bytes(&far, None).is_none());
     }
 
     proptest! {
