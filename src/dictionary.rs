@@ -150,12 +150,17 @@ struct Entities {
 
 /// Strings one after the other in one buffer, with where each ends: reading one touches two
 /// small arrays rather than a string in an allocation of its own. Entity labels and the
-/// matcher's surface texts are kept this way.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct StringList {
-    text: String,
-    /// Where string `k` starts (`ends[k]`) and ends (`ends[k + 1]`).
-    ends: Vec<u32>,
+/// matcher's surface texts are kept this way, and a compiled file holds them as they are kept
+/// ([`StringList::write`]), so that loading reads them in place.
+pub(crate) enum StringList {
+    /// Built in memory.
+    Built {
+        text: String,
+        /// Where string `k` starts (`ends[k]`) and ends (`ends[k + 1]`).
+        ends: Vec<u32>,
+    },
+    /// Read by [`StringList::read`]: `text` was checked as UTF-8 and `ends` as bounds into it.
+    Loaded { text: Words<1>, ends: Words<4> },
 }
 
 impl Default for StringList {
@@ -164,27 +169,78 @@ impl Default for StringList {
     }
 }
 
+impl Clone for StringList {
+    fn clone(&self) -> Self {
+        match self {
+            StringList::Built { text, ends } => StringList::Built { text: text.clone(), ends: ends.clone() },
+            StringList::Loaded { text, ends } => StringList::Loaded { text: text.clone(), ends: ends.clone() },
+        }
+    }
+}
+
+impl PartialEq for StringList {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && (0..self.len()).all(|k| self.get(k) == other.get(k))
+    }
+}
+
+impl Eq for StringList {}
+
+impl fmt::Debug for StringList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries((0..self.len()).map(|k| self.get(k))).finish()
+    }
+}
+
 impl StringList {
     /// Room for `strings` strings of `bytes` bytes in all.
     pub(crate) fn with_capacity(strings: usize, bytes: usize) -> Self {
         let mut ends = Vec::with_capacity(strings + 1);
         ends.push(0);
-        StringList { text: String::with_capacity(bytes), ends }
+        StringList::Built { text: String::with_capacity(bytes), ends }
     }
 
-    /// Appends `s`; `None` once the buffer passes 4 GiB (the string then reads as empty).
+    /// Appends `s`; `None` once the buffer passes 4 GiB (the string then reads as empty), or
+    /// for a list that was read.
     pub(crate) fn push(&mut self, s: &str) -> Option<()> {
-        self.text.push_str(s);
-        let end = u32::try_from(self.text.len()).ok();
-        self.ends.push(end.unwrap_or(u32::MAX));
+        let StringList::Built { text, ends } = self else { return None };
+        text.push_str(s);
+        let end = u32::try_from(text.len()).ok();
+        ends.push(end.unwrap_or(u32::MAX));
         end.map(|_| ())
+    }
+
+    /// The number of strings.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            StringList::Built { ends, .. } => ends.len() - 1,
+            StringList::Loaded { ends, .. } => ends.as_slice().len().saturating_sub(1),
+        }
+    }
+
+    /// The text and where string `k` starts and ends in it (0 past the end).
+    #[inline]
+    fn parts(&self, k: usize) -> (&str, usize, usize) {
+        match self {
+            StringList::Built { text, ends } => {
+                let at = |k: usize| ends.get(k).map_or(0, |&end| end as usize);
+                (text, at(k), at(k + 1))
+            }
+            StringList::Loaded { text, ends } => {
+                let ends = ends.as_slice();
+                let at = |k: usize| ends.get(k).map_or(0, |&end| u32::from_le_bytes(end) as usize);
+                // SAFETY: `read` checked these bytes as UTF-8, and they do not change.
+                let text = unsafe { std::str::from_utf8_unchecked(text.as_slice().as_flattened()) };
+                (text, at(k), at(k + 1))
+            }
+        }
     }
 
     /// String `k` (empty past the end).
     #[inline]
     pub(crate) fn get(&self, k: usize) -> &str {
-        let at = |k: usize| self.ends.get(k).map_or(0, |&end| end as usize);
-        self.text.get(at(k)..at(k + 1)).unwrap_or_default()
+        let (text, start, end) = self.parts(k);
+        text.get(start..end).unwrap_or_default()
     }
 
     /// Asks the CPU to fetch string `k`, so that [`StringList::get`] does not wait for it:
@@ -192,15 +248,62 @@ impl StringList {
     #[inline]
     pub(crate) fn prefetch(&self, k: usize, step: u8) {
         #[cfg(target_arch = "x86_64")]
-        if let Some(start) = self.ends.get(k) {
-            if step == 0 {
-                crate::simd::prefetch(start);
-            } else if let Some(text) = self.text.as_bytes().get(*start as usize) {
-                crate::simd::prefetch(text);
+        if step == 0 {
+            match self {
+                StringList::Built { ends, .. } => {
+                    if let Some(end) = ends.get(k) {
+                        crate::simd::prefetch(end);
+                    }
+                }
+                StringList::Loaded { ends, .. } => {
+                    if let Some(end) = ends.as_slice().get(k) {
+                        crate::simd::prefetch(end);
+                    }
+                }
+            }
+        } else {
+            let (text, start, _) = self.parts(k);
+            if let Some(byte) = text.as_bytes().get(start) {
+                crate::simd::prefetch(byte);
             }
         }
         #[cfg(not(target_arch = "x86_64"))]
         let _ = (k, step);
+    }
+
+    /// Writes the list as [`StringList::read`] reads it: the number of strings, the ends
+    /// (that number plus one, from 0), the text's length and the text, in little-endian
+    /// words.
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        let n = self.len();
+        out.extend((n as u32).to_le_bytes());
+        for k in 0..=n {
+            out.extend((self.parts(k).1 as u32).to_le_bytes());
+        }
+        let (text, len, _) = self.parts(n);
+        out.extend((len as u32).to_le_bytes());
+        out.extend(&text.as_bytes()[..len]);
+    }
+
+    /// Reads what [`StringList::write`] wrote at the start of `bytes`, in place when they lie
+    /// inside `file`; returns it and the bytes after it, `None` if it is damaged. The text is
+    /// checked as UTF-8 once and the ends as rising bounds of it; a string's own ends are
+    /// checked as character boundaries when it is read.
+    pub(crate) fn read<'b>(bytes: &'b [u8], file: Option<&SharedBytes>) -> Option<(StringList, &'b [u8])> {
+        let (n, rest) = take_u32(bytes)?;
+        let (ends, rest) = take(rest, (n as usize).checked_add(1)?.checked_mul(4)?)?;
+        let (len, rest) = take_u32(rest)?;
+        let (text, rest) = take(rest, len as usize)?;
+        simdutf8::basic::from_utf8(text).ok()?;
+        let mut last = 0;
+        for (k, &end) in ends.as_chunks::<4>().0.iter().enumerate() {
+            let end = u32::from_le_bytes(end);
+            if end < last || end > len || (k == 0 && end != 0) {
+                return None;
+            }
+            last = end;
+        }
+        (last == len).then(|| (StringList::Loaded { text: Words::new(text, file), ends: Words::new(ends, file) }, rest))
     }
 }
 
@@ -221,6 +324,27 @@ pub(crate) enum Words<const N: usize> {
         at: *const [u8; N],
         len: usize,
     },
+}
+
+impl<const N: usize> Clone for Words<N> {
+    fn clone(&self) -> Self {
+        match self {
+            Words::Own(words) => Words::Own(words.clone()),
+            Words::Kept { _file, at, len } => Words::Kept { _file: _file.clone(), at: *at, len: *len },
+        }
+    }
+}
+
+impl Words<4> {
+    /// The words that hold `words`.
+    pub(crate) fn from_u32s(words: &[u32]) -> Words<4> {
+        Words::Own(words.iter().map(|w| w.to_le_bytes()).collect())
+    }
+
+    /// The words as numbers.
+    pub(crate) fn to_u32s(&self) -> Vec<u32> {
+        self.as_slice().iter().map(|&w| u32::from_le_bytes(w)).collect()
+    }
 }
 
 // SAFETY: `Kept` only reads bytes that `_file` (Send + Sync) owns and never changes.
@@ -988,11 +1112,6 @@ impl<'a> Unpacker<'a> {
         Some((Unpacker { blob, starts: starts.as_chunks::<4>().0, words }, rest))
     }
 
-    /// The bytes of all the strings: an upper bound for any table of some of them.
-    pub(crate) fn string_bytes(&self) -> usize {
-        self.blob.len()
-    }
-
     /// The next word.
     #[inline]
     pub(crate) fn word(&mut self) -> Option<u32> {
@@ -1087,10 +1206,15 @@ impl<'a> Unpacker<'a> {
 
     /// Words written by [`Packer::u32s`].
     pub(crate) fn u32s(&mut self) -> Option<Vec<u32>> {
+        Some(self.u32_bytes()?.as_chunks::<4>().0.iter().map(|&w| u32::from_le_bytes(w)).collect())
+    }
+
+    /// Words written by [`Packer::u32s`], as the bytes they lie in.
+    pub(crate) fn u32_bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.count(1)?;
         let (list, rest) = take(self.words, n * 4)?;
         self.words = rest;
-        Some(list.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect())
+        Some(list)
     }
 
     /// Whether every word has been read.
@@ -1154,7 +1278,24 @@ impl Dictionary {
             p.str(&w.place);
             p.str(&w.message);
         }
-        p.finish(out)
+        p.finish(out)?;
+        // The entities' labels again, as a loaded dictionary keeps them (read in place).
+        let labels = match &self.entities.packed {
+            Some(packed) => std::borrow::Cow::Borrowed(&packed.labels),
+            None => {
+                let mut labels = StringList::default();
+                for e in entities {
+                    for s in [&e.id.0, &e.kind, &e.name] {
+                        labels
+                            .push(s)
+                            .ok_or_else(|| Error::new(crate::ErrorKind::Config, "the entities' labels pass 4 GiB"))?;
+                    }
+                }
+                std::borrow::Cow::Owned(labels)
+            }
+        };
+        labels.write(out);
+        Ok(())
     }
 
     /// [`Dictionary::from_packed_kept`], keeping a copy of `bytes`.
@@ -1166,23 +1307,29 @@ impl Dictionary {
     /// Reads what [`Dictionary::to_packed`] wrote at the start of `bytes` (and nothing after
     /// it); `None` if it is damaged. The entries are taken as they were when they compiled.
     /// The entities are read in full when asked for, from `kept` (which must hold the same
-    /// bytes) or else from a copy of `bytes`.
+    /// bytes) or else from a copy of `bytes`; their labels are read in place from `kept`.
     pub(crate) fn from_packed_kept(bytes: &[u8], kept: Option<PackedBytes>) -> Option<Dictionary> {
         let (mut u, rest) = Unpacker::new(bytes)?;
+        let file = match &kept {
+            Some(PackedBytes::Shared { file, .. }) => Some(file),
+            _ => None,
+        };
+        let (labels, rest) = StringList::read(rest, file)?;
         if !rest.is_empty() {
             return None;
         }
         // The entities are only looked through here (see `Entities`); each string index and
-        // count is checked as `read_entity` will check it.
+        // count is checked as `read_entity` will check it, and each label against its entity.
         let n = u.count(ENTITY_MIN_WORDS)?;
-        // Room for the string table (the ids and names are in it once) and a short type per
-        // entity (types repeat): one allocation, without copies as it grows, for most
-        // dictionaries.
-        let mut labels = StringList::with_capacity(3 * n, u.string_bytes().saturating_add(16 * n));
+        if labels.len() != 3 * n {
+            return None;
+        }
         let (mut has_requires, mut has_excludes) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for _ in 0..n {
-            for _ in 0..3 {
-                labels.push(u.str()?)?;
+        for e in 0..n {
+            for k in 3 * e..3 * e + 3 {
+                if u.str()? != labels.get(k) {
+                    return None;
+                }
             }
             let lists = [u.skip_strs()?, u.skip_strs()?, u.skip_strs()?, u.skip_strs()?];
             has_requires.push(lists[2] > 0);
@@ -1443,6 +1590,35 @@ mod tests {
     }
 
     #[test]
+    fn labels_are_read_in_place_and_checked_against_their_entities() {
+        let mut bytes = Vec::new();
+        odd_dictionary().to_packed(&mut bytes).unwrap();
+        let in_place = |d: &Dictionary| {
+            matches!(&d.entities.packed, Some(p) if matches!(&p.labels,
+                StringList::Loaded { text: Words::Kept { .. }, ends: Words::Kept { .. } }))
+        };
+        let file: SharedBytes = Arc::new(bytes.clone());
+        let kept = PackedBytes::Shared { file: file.clone(), range: 0..bytes.len() };
+        let shared = Dictionary::from_packed_kept((*file).as_ref(), Some(kept)).unwrap();
+        assert!(in_place(&shared));
+        labels_agree(&shared);
+        let copied = Dictionary::from_packed(&bytes).unwrap();
+        assert!(!in_place(&copied));
+        labels_agree(&copied);
+        // A label that is not its entity's (the last name, `Beta`, made `Betx`: still UTF-8)
+        // is refused, as is a list cut short or followed by more.
+        let mut ascii = Vec::new();
+        let d = Dictionary::from_csv_str("t.csv", "id,type,name,aliases\na,company,Alpha,\nb,company,Beta,\n").unwrap();
+        d.to_packed(&mut ascii).unwrap();
+        assert!(Dictionary::from_packed(&ascii).is_some());
+        *ascii.last_mut().unwrap() = b'x';
+        assert!(Dictionary::from_packed(&ascii).is_none());
+        let last = bytes.len() - 1;
+        assert!(Dictionary::from_packed(&bytes[..last]).is_none());
+        assert!(Dictionary::from_packed(&[&bytes[..], &[0]].concat()).is_none());
+    }
+
+    #[test]
     fn a_compiled_dictionary_reads_its_entities_only_when_asked() {
         let mut bytes = Vec::new();
         odd_dictionary().to_packed(&mut bytes).unwrap();
@@ -1494,7 +1670,11 @@ mod tests {
         let d = odd_dictionary();
         let mut bytes = Vec::new();
         d.to_packed(&mut bytes).unwrap();
-        assert_eq!(bytes.windows("마이크로소프트".len()).filter(|w| *w == "마이크로소프트".as_bytes()).count(), 1);
+        let count = |b: &[u8]| b.windows("마이크로소프트".len()).filter(|w| *w == "마이크로소프트".as_bytes()).count();
+        // Once in the packed entities' string table (its alias and name), and once more in the
+        // labels, kept as tagging reads them.
+        let (_, labels) = Unpacker::new(&bytes).unwrap();
+        assert_eq!((count(&bytes[..bytes.len() - labels.len()]), count(labels)), (1, 1));
     }
 
     #[test]

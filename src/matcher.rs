@@ -6,7 +6,7 @@
 //! and a shorter valid candidate must still be there to take its place.
 
 use crate::boundary;
-use crate::dictionary::{take, Entity, Packer, SharedBytes, StringList, Unpacker};
+use crate::dictionary::{take, Entity, Packer, SharedBytes, StringList, Unpacker, Words};
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{normalize_keep_case, normalize_key, script, Script};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
@@ -142,8 +142,8 @@ pub struct Matcher {
     word_starts: Option<WordStarts>,
     /// For pattern `p`: its surfaces are `targets[starts[p]..starts[p + 1]]`, aliases and
     /// terms first, up to `split[p]`, then exclusion and context phrases.
-    starts: Vec<u32>,
-    split: Vec<u32>,
+    starts: Words<4>,
+    split: Words<4>,
     targets: Vec<Target>,
     surfaces: Vec<Surface>,
     texts: Texts,
@@ -192,11 +192,11 @@ struct WordStarts {
 }
 
 /// The first bytes of [`Matcher::to_bytes`]: its layout and version.
-const TABLES_TAG: &[u8; 4] = b"HMT4";
+const TABLES_TAG: &[u8; 4] = b"HMT5";
 
-/// Words per surface form in [`Matcher::to_bytes`]: owner kind and flags, owner index, text,
-/// exact key.
-const SURFACE_WORDS: usize = 4;
+/// Words per surface form in [`Matcher::to_bytes`]: owner kind and flags, owner index (the
+/// texts and exact keys follow the tables, as a [`StringList`]).
+const SURFACE_WORDS: usize = 2;
 
 /// Beyond this many optional gaps only the fully spaced and fully joined forms are compiled.
 const MAX_GAPS: usize = 4;
@@ -357,7 +357,7 @@ impl Part {
 impl Patterns {
     /// The [value](VALUE_COUNT_BITS) for `part` of pattern `p`.
     fn value(&self, p: usize, part: Part) -> Result<u32> {
-        let range = part_range(&self.starts, &self.split, p, part);
+        let range = part_range(|i| self.starts[i], |i| self.split[i], p, part);
         let count = range.end - range.start;
         let value = if (1..1 << VALUE_COUNT_BITS).contains(&count) {
             u64::from(range.start) << VALUE_COUNT_BITS | u64::from(count)
@@ -372,11 +372,16 @@ impl Patterns {
 }
 
 /// The targets of `part` of pattern `p` (`p` must be a pattern).
-fn part_range(starts: &[u32], split: &[u32], p: usize, part: Part) -> std::ops::Range<u32> {
+fn part_range(
+    starts: impl Fn(usize) -> u32,
+    split: impl Fn(usize) -> u32,
+    p: usize,
+    part: Part,
+) -> std::ops::Range<u32> {
     match part {
-        Part::All => starts[p]..starts[p + 1],
-        Part::Own => starts[p]..split[p],
-        Part::Anywhere => split[p]..starts[p + 1],
+        Part::All => starts(p)..starts(p + 1),
+        Part::Own => starts(p)..split(p),
+        Part::Anywhere => split(p)..starts(p + 1),
     }
 }
 
@@ -430,6 +435,7 @@ impl Matcher {
         let word_starts = wants(Scan::WordStarts).then(|| build_word_starts(&patterns)).transpose()?;
         let Patterns { starts, split, targets, .. } = patterns;
         let targets = targets_of(&targets, &surfaces);
+        let (starts, split) = (Words::from_u32s(&starts), Words::from_u32s(&split));
         Ok(Matcher { everywhere, word_starts, starts, split, targets, surfaces, texts })
     }
 
@@ -455,25 +461,25 @@ impl Matcher {
             }
         };
         let mut p = Packer::default();
-        p.u32s(&self.starts);
-        p.u32s(&self.split);
+        p.u32s(&self.starts.to_u32s());
+        p.u32s(&self.split.to_u32s());
         let ids: Vec<u32> = self.targets.iter().map(|t| t.surface).collect();
         p.u32s(&ids);
         p.count(self.surfaces.len());
-        for (i, s) in self.surfaces.iter().enumerate() {
+        for s in &self.surfaces {
             let (kind, index) = match s.owner {
                 Owner::Alias(i) => (0, i),
                 Owner::Exclude(i) => (1, i),
                 Owner::Require(i) => (2, i),
                 Owner::Term(i) => (3, i),
             };
-            p.word(kind | u32::from(s.guarded) << 2 | u32::from(s.prefix) << 3);
+            p.word(kind | u32::from(s.guarded) << 2 | u32::from(s.prefix) << 3 | u32::from(s.exact) << 4);
             p.word(index);
-            p.str(self.texts.text(i));
-            p.opt_str(s.exact.then(|| self.texts.key(i)));
         }
         let mut out = TABLES_TAG.to_vec();
         p.finish(&mut out)?;
+        // The texts and keys as the matcher keeps them (read in place).
+        self.texts.0.write(&mut out);
         let trie = word_starts.trie.as_ref().map_or_else(Vec::new, crate::trie::Trie::to_bytes);
         let anywhere = word_starts.anywhere.as_ref().map_or_else(Vec::new, |a| a.serialize());
         for part in [everywhere, trie, anywhere] {
@@ -494,8 +500,13 @@ impl Matcher {
     pub(crate) fn from_kept(bytes: &[u8], scan: Scan, file: Option<&SharedBytes>) -> Result<Matcher> {
         let bad = |what: &str| Error::new(ErrorKind::Config, format!("compiled dictionary is damaged ({what})"));
         let tables = bytes.strip_prefix(TABLES_TAG).ok_or_else(|| bad("not a matcher of this version"))?;
-        let (mut u, mut rest) = Unpacker::new(tables).ok_or_else(|| bad("tables"))?;
-        let (starts, split, targets, surfaces, texts) = read_tables(&mut u).ok_or_else(|| bad("tables"))?;
+        let (mut u, rest) = Unpacker::new(tables).ok_or_else(|| bad("tables"))?;
+        let (starts, split, targets, surfaces) = read_tables(&mut u, file).ok_or_else(|| bad("tables"))?;
+        let (texts, mut rest) = StringList::read(rest, file).ok_or_else(|| bad("texts"))?;
+        if texts.len() != 2 * surfaces.len() {
+            return Err(bad("texts"));
+        }
+        let texts = Texts(texts);
         let mut parts = [&[][..]; 3];
         for part in &mut parts {
             let (len, after) = rest.split_first_chunk::<8>().ok_or_else(|| bad("sizes"))?;
@@ -509,7 +520,7 @@ impl Matcher {
                 _ => Err(bad("automaton")),
             }
         };
-        let (everywhere, word_starts) = match scan.resolve(starts.len().saturating_sub(1)) {
+        let (everywhere, word_starts) = match scan.resolve(starts.as_slice().len().saturating_sub(1)) {
             Scan::Everywhere => (Some(automaton(everywhere)?), None),
             Scan::WordStarts | Scan::WithoutMorphology => {
                 let trie = (!trie.is_empty())
@@ -519,12 +530,14 @@ impl Matcher {
                 (None, Some(WordStarts { trie, anywhere }))
             }
         };
-        let patterns = starts.len().checked_sub(1).ok_or_else(|| bad("tables"))?;
+        let word = |w: &[u8; 4]| u32::from_le_bytes(*w);
+        let (starts_at, split_at) = (starts.as_slice(), split.as_slice());
+        let patterns = starts_at.len().checked_sub(1).ok_or_else(|| bad("tables"))?;
         let consistent = rest.is_empty()
-            && starts.windows(2).all(|w| w[0] <= w[1])
-            && starts.last().is_some_and(|&n| n as usize == targets.len())
-            && split.len() == patterns
-            && split.iter().enumerate().all(|(p, &s)| starts[p] <= s && s <= starts[p + 1])
+            && starts_at.windows(2).all(|w| word(&w[0]) <= word(&w[1]))
+            && starts_at.last().is_some_and(|n| word(n) as usize == targets.len())
+            && split_at.len() == patterns
+            && split_at.iter().zip(starts_at.windows(2)).all(|(s, w)| word(&w[0]) <= word(s) && word(s) <= word(&w[1]))
             && targets.iter().all(|&t| (t as usize) < surfaces.len());
         if !consistent {
             return Err(bad("inconsistent tables"));
@@ -608,10 +621,11 @@ impl Matcher {
             let (p, part) = ((value >> (VALUE_COUNT_BITS + 2)) as usize, (value >> VALUE_COUNT_BITS) & 3);
             // Always in range for an automaton built here; a loaded one is checked at use
             // (`split` has an entry per pattern, checked at load).
-            if p + 1 >= self.starts.len() {
+            let (starts, split) = (self.starts.as_slice(), self.split.as_slice());
+            if p + 1 >= starts.len() {
                 return;
             }
-            part_range(&self.starts, &self.split, p, Part::from_code(part))
+            part_range(|i| u32::from_le_bytes(starts[i]), |i| u32::from_le_bytes(split[i]), p, Part::from_code(part))
         };
         let (start, end) = (start as u32, end as u32);
         for t in self.targets.get(range.start as usize..range.end as usize).unwrap_or_default() {
@@ -632,7 +646,7 @@ impl Matcher {
 
     /// Number of patterns (spacing variants) in the automaton.
     pub fn pattern_count(&self) -> usize {
-        self.starts.len() - 1
+        self.starts.as_slice().len() - 1
     }
 
     /// Heap memory used by the automata, in bytes.
@@ -646,15 +660,12 @@ impl Matcher {
 }
 
 /// The tables [`Matcher::to_bytes`] packs, all of them (`None` if damaged).
-fn read_tables(u: &mut Unpacker<'_>) -> Option<Tables> {
-    let starts = u.u32s()?;
-    let split = u.u32s()?;
+fn read_tables(u: &mut Unpacker<'_>, file: Option<&SharedBytes>) -> Option<Tables> {
+    let starts = Words::new(u.u32_bytes()?, file);
+    let split = Words::new(u.u32_bytes()?, file);
     let targets = u.u32s()?;
     let n = u.count(SURFACE_WORDS)?;
     let mut surfaces = Vec::with_capacity(n);
-    // Room for the string table, where the texts and keys are (a string that two surfaces
-    // share is held twice, hence the slack): the list is filled without a copy as it grows.
-    let mut texts = Texts(StringList::with_capacity(2 * n, u.string_bytes() + u.string_bytes() / 8));
     for _ in 0..n {
         let flags = u.word()?;
         let index = u.word()?;
@@ -664,18 +675,16 @@ fn read_tables(u: &mut Unpacker<'_>) -> Option<Tables> {
             2 => Owner::Require(index),
             _ => Owner::Term(index),
         };
-        if flags >> 4 != 0 {
+        if flags >> 5 != 0 {
             return None;
         }
-        let (text, key) = (u.str()?, u.opt_str()?);
-        surfaces.push(Surface { owner, exact: key.is_some(), guarded: flags & 4 != 0, prefix: flags & 8 != 0 });
-        texts.push(text, key);
+        surfaces.push(Surface { owner, exact: flags & 16 != 0, guarded: flags & 4 != 0, prefix: flags & 8 != 0 });
     }
-    u.is_done().then_some((starts, split, targets, surfaces, texts))
+    u.is_done().then_some((starts, split, targets, surfaces))
 }
 
-/// Pattern starts, splits, targets, surfaces and their texts.
-type Tables = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<Surface>, Texts);
+/// Pattern starts and splits (read in place), targets and surfaces.
+type Tables = (Words<4>, Words<4>, Vec<u32>, Vec<Surface>);
 
 /// The spacing variants of a normalized form: each space it contains and each place where
 /// Hangul meets Latin or digits may be written with or without a space.
@@ -872,6 +881,13 @@ mod tests {
                 assert!(trie(&loaded).is_some_and(|n| n > 0));
                 assert_eq!(trie(&kept), Some(0));
             }
+            // So are the surfaces' texts and the pattern tables.
+            assert!(matches!(&kept.texts.0, StringList::Loaded { text: Words::Kept { .. }, ends: Words::Kept { .. } }));
+            assert!(matches!((&kept.starts, &kept.split), (Words::Kept { .. }, Words::Kept { .. })));
+            assert!(matches!(&loaded.texts.0, StringList::Loaded { text: Words::Own(_), .. }));
+            assert!(matches!(&loaded.starts, Words::Own(_)));
+            assert_eq!(kept.surfaces(), loaded.surfaces());
+            assert!((0..kept.surfaces().len() as u32).all(|s| kept.text(s) == loaded.text(s)));
         }
     }
 

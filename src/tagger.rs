@@ -264,7 +264,7 @@ const COMPILED_MAGIC: &[u8] = b"hantag compiled dictionary\n";
 /// The version and layout a compiled dictionary must have; a file with another is refused
 /// with "compile it again". It is stored as a one-byte length and the text, where files of
 /// the first layout (postcard) hold their version string, so those are refused too.
-const COMPILED_LABEL: &str = concat!(env!("CARGO_PKG_VERSION"), " (file format 4)");
+const COMPILED_LABEL: &str = concat!(env!("CARGO_PKG_VERSION"), " (file format 5)");
 
 // The label's length is stored in one byte that postcard would read as a whole length.
 const _: () = assert!(COMPILED_LABEL.len() < 128);
@@ -809,7 +809,14 @@ mod tests {
             assert!(load(&damaged).is_err(), "byte {i} changed");
         }
         // Damage with the checksum made to fit, as a crafted file would be: the structure
-        // checks refuse it or it loads, but it never panics.
+        // checks refuse it or it loads, copied or read in place, and tags, but it never panics.
+        let article = crate::Article::new("a", "ＬＧ전자 발표", "네이버클라우드는 인도하고 있다. 소버린 AI 반도체");
+        let load = |b: &[u8]| {
+            let shared = Tagger::builder().morphology(Morphology::Off).load_compiled_shared(b.to_vec());
+            for tagger in [load(b), shared].into_iter().flatten() {
+                let _ = tagger.tag(&article);
+            }
+        };
         let magic = COMPILED_MAGIC.len();
         let sum_at = magic + 8 + 1 + bytes[magic + 8] as usize;
         for i in (sum_at + 8..bytes.len()).step_by(step / 2 + 1).chain(sum_at + 8..sum_at + 300) {
@@ -818,7 +825,7 @@ mod tests {
                 damaged[i] = damaged[i].wrapping_add(delta);
                 let sum = checksum(&damaged[sum_at + 8..]);
                 damaged[sum_at..sum_at + 8].copy_from_slice(&sum.to_le_bytes());
-                let _ = load(&damaged);
+                load(&damaged);
             }
         }
     }
