@@ -1093,7 +1093,8 @@ pub(crate) struct Unpacker<'a> {
     /// The bytes of all the strings, checked as UTF-8 once.
     blob: &'a str,
     /// Where each string starts in `blob`, and where the last ends: little-endian `u32`s,
-    /// read (and each string sliced and checked) when the string is asked for.
+    /// checked once as rising character boundaries of `blob`, so that any string index
+    /// below their count is a string.
     starts: &'a [[u8; 4]],
     words: &'a [u8],
 }
@@ -1107,9 +1108,20 @@ impl<'a> Unpacker<'a> {
         let (blob, rest) = take(rest, blob_len as usize)?;
         let (words, rest) = take_u32(rest)?;
         let (words, rest) = take(rest, (words as usize).checked_mul(4)?)?;
-        // One check of all the string bytes; each string is then a slice on char boundaries.
+        // One check of all the string bytes, and one pass over where the strings start (the
+        // blob in order): each string is then a slice on char boundaries, and a string index
+        // that a reader only checks (`Unpacker::check_str`) need not touch the blob.
         let blob = simdutf8::basic::from_utf8(blob).ok()?;
-        Some((Unpacker { blob, starts: starts.as_chunks::<4>().0, words }, rest))
+        let starts = starts.as_chunks::<4>().0;
+        let mut last = 0;
+        for &start in starts {
+            let start = u32::from_le_bytes(start) as usize;
+            if start < last || !blob.is_char_boundary(start) {
+                return None;
+            }
+            last = start;
+        }
+        Some((Unpacker { blob, starts, words }, rest))
     }
 
     /// The next word.
@@ -1188,9 +1200,16 @@ impl<'a> Unpacker<'a> {
     pub(crate) fn skip_strs(&mut self) -> Option<usize> {
         let n = self.count(1)?;
         for _ in 0..n {
-            self.str()?;
+            self.check_str()?;
         }
         Some(n)
+    }
+
+    /// Skips a string written by [`Packer::str`], checking that it is one.
+    #[inline]
+    pub(crate) fn check_str(&mut self) -> Option<()> {
+        let index = self.word()? as usize;
+        (index < self.starts.len().saturating_sub(1)).then_some(())
     }
 
     fn more_strings(&mut self, n: usize) -> Option<Vec<String>> {
@@ -1232,8 +1251,9 @@ pub(crate) fn take_u32(bytes: &[u8]) -> Option<(u32, &[u8])> {
     Some((u32::from_le_bytes(*word), rest))
 }
 
-/// Words per entity at the least: id, type, name, four list counts, file and line.
-const ENTITY_MIN_WORDS: usize = 10;
+/// Words per entity at the least: four list counts, file and line (its id, type and name are
+/// in the labels).
+const ENTITY_MIN_WORDS: usize = 7;
 /// Words per topic at the least.
 const TOPIC_MIN_WORDS: usize = 16;
 
@@ -1244,10 +1264,8 @@ impl Dictionary {
         let mut p = Packer::default();
         let entities = self.entities();
         p.count(entities.len());
+        // Each entity's id, type and name are in the labels that follow.
         for e in entities {
-            p.str(&e.id.0);
-            p.str(&e.kind);
-            p.str(&e.name);
             p.strs(&e.aliases);
             p.strs(&e.exact_aliases);
             p.strs(&e.requires);
@@ -1319,22 +1337,17 @@ impl Dictionary {
             return None;
         }
         // The entities are only looked through here (see `Entities`); each string index and
-        // count is checked as `read_entity` will check it, and each label against its entity.
+        // count is checked as `read_entities` will read it.
         let n = u.count(ENTITY_MIN_WORDS)?;
         if labels.len() != 3 * n {
             return None;
         }
         let (mut has_requires, mut has_excludes) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for e in 0..n {
-            for k in 3 * e..3 * e + 3 {
-                if u.str()? != labels.get(k) {
-                    return None;
-                }
-            }
+        for _ in 0..n {
             let lists = [u.skip_strs()?, u.skip_strs()?, u.skip_strs()?, u.skip_strs()?];
             has_requires.push(lists[2] > 0);
             has_excludes.push(lists[3] > 0);
-            u.str()?;
+            u.check_str()?;
             u.u64()?;
         }
         let bytes = kept.unwrap_or_else(|| PackedBytes::Copy(bytes.into()));
@@ -1373,15 +1386,16 @@ impl Dictionary {
 
 /// The entities at the start of what [`Dictionary::to_packed`] wrote.
 fn read_entities(bytes: &[u8]) -> Option<Vec<Entity>> {
-    let (mut u, _) = Unpacker::new(bytes)?;
+    let (mut u, rest) = Unpacker::new(bytes)?;
+    let (labels, _) = StringList::read(rest, None)?;
     let n = u.count(ENTITY_MIN_WORDS)?;
     let mut entities = Vec::with_capacity(n);
-    for _ in 0..n {
+    for e in 0..n {
         // Fields are read in the order they are written.
         entities.push(Entity {
-            id: EntityId(u.string()?),
-            kind: u.string()?,
-            name: u.string()?,
+            id: EntityId(labels.get(3 * e).to_string()),
+            kind: labels.get(3 * e + 1).to_string(),
+            name: labels.get(3 * e + 2).to_string(),
             aliases: u.strings()?,
             exact_aliases: u.strings()?,
             requires: u.strings()?,
@@ -1590,7 +1604,7 @@ mod tests {
     }
 
     #[test]
-    fn labels_are_read_in_place_and_checked_against_their_entities() {
+    fn labels_are_read_in_place_and_are_the_entities_own() {
         let mut bytes = Vec::new();
         odd_dictionary().to_packed(&mut bytes).unwrap();
         let in_place = |d: &Dictionary| {
@@ -1605,14 +1619,16 @@ mod tests {
         let copied = Dictionary::from_packed(&bytes).unwrap();
         assert!(!in_place(&copied));
         labels_agree(&copied);
-        // A label that is not its entity's (the last name, `Beta`, made `Betx`: still UTF-8)
-        // is refused, as is a list cut short or followed by more.
+        // The labels are the entities' only copy of their ids, types and names: the last
+        // name, `Beta`, made `Betx` is what the entities read in full say too. A list cut
+        // short or followed by more is refused.
         let mut ascii = Vec::new();
         let d = Dictionary::from_csv_str("t.csv", "id,type,name,aliases\na,company,Alpha,\nb,company,Beta,\n").unwrap();
         d.to_packed(&mut ascii).unwrap();
-        assert!(Dictionary::from_packed(&ascii).is_some());
         *ascii.last_mut().unwrap() = b'x';
-        assert!(Dictionary::from_packed(&ascii).is_none());
+        let changed = Dictionary::from_packed(&ascii).unwrap();
+        assert_eq!((changed.label(1).name, changed.entities()[1].name.as_str()), ("Betx", "Betx"));
+        assert_eq!(changed.entities()[1].aliases, ["Beta"]);
         let last = bytes.len() - 1;
         assert!(Dictionary::from_packed(&bytes[..last]).is_none());
         assert!(Dictionary::from_packed(&[&bytes[..], &[0]].concat()).is_none());
@@ -1706,9 +1722,27 @@ mod tests {
         p.finish(&mut split).unwrap();
         split[12..16].copy_from_slice(&1u32.to_le_bytes());
         split[8..12].copy_from_slice(&0u32.to_le_bytes());
-        // The table is read (its bytes are valid UTF-8); the string is refused when asked for.
-        let (mut u, _) = Unpacker::new(&split).unwrap();
-        assert!(u.str().is_none());
+        // Its bytes are valid UTF-8, but the table is refused: a start off a char boundary.
+        assert!(Unpacker::new(&split).is_none());
+        // As are starts out of order (the string's end put before its start).
+        let mut p = Packer::default();
+        p.str("가");
+        p.str("나");
+        let mut swapped = Vec::new();
+        p.finish(&mut swapped).unwrap();
+        let (mut u, _) = Unpacker::new(&swapped).unwrap();
+        assert_eq!((u.str(), u.str()), (Some("가"), Some("나")));
+        swapped[12..16].copy_from_slice(&6u32.to_le_bytes());
+        swapped[16..20].copy_from_slice(&3u32.to_le_bytes());
+        assert!(Unpacker::new(&swapped).is_none());
+        // A string index is checked without the string: one past the last is refused.
+        let mut p = Packer::default();
+        p.str("가");
+        p.word(1);
+        let mut past = Vec::new();
+        p.finish(&mut past).unwrap();
+        let (mut u, _) = Unpacker::new(&past).unwrap();
+        assert_eq!((u.check_str(), u.check_str()), (Some(()), None));
     }
 
     fn fixture_tagger() -> crate::Tagger {

@@ -586,9 +586,7 @@ impl Matcher {
     /// [`Scan::WordStarts`] for one built only for that.
     pub fn scan(&self, text: &str, out: &mut Vec<Candidate>) {
         if let Some(automaton) = &self.everywhere {
-            for m in automaton.find_overlapping_iter(text) {
-                self.push(m.value(), m.start(), m.end(), false, out);
-            }
+            self.push_found(automaton, text, out);
             return;
         }
         let Some(w) = &self.word_starts else { return };
@@ -604,8 +602,18 @@ impl Matcher {
             });
         }
         if let Some(automaton) = &w.anywhere {
-            for m in automaton.find_overlapping_iter(text) {
-                self.push(m.value(), m.start(), m.end(), false, out);
+            self.push_found(automaton, text, out);
+        }
+    }
+
+    /// Appends what `automaton` finds in `text`. A loaded automaton reports what its bytes
+    /// say (daachorse checks their layout, not their sense, and a crafted file can carry a
+    /// fitting checksum): a span that is not one of `text` is dropped, never sliced.
+    fn push_found(&self, automaton: &CharwiseDoubleArrayAhoCorasick<u32>, text: &str, out: &mut Vec<Candidate>) {
+        for m in automaton.find_overlapping_iter(text) {
+            let (start, end) = (m.start(), m.end());
+            if start <= end && text.is_char_boundary(start) && text.is_char_boundary(end) {
+                self.push(m.value(), start, end, false, out);
             }
         }
     }

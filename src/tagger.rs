@@ -264,7 +264,7 @@ const COMPILED_MAGIC: &[u8] = b"hantag compiled dictionary\n";
 /// The version and layout a compiled dictionary must have; a file with another is refused
 /// with "compile it again". It is stored as a one-byte length and the text, where files of
 /// the first layout (postcard) hold their version string, so those are refused too.
-const COMPILED_LABEL: &str = concat!(env!("CARGO_PKG_VERSION"), " (file format 5)");
+const COMPILED_LABEL: &str = concat!(env!("CARGO_PKG_VERSION"), " (file format 6)");
 
 // The label's length is stored in one byte that postcard would read as a whole length.
 const _: () = assert!(COMPILED_LABEL.len() < 128);
