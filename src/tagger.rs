@@ -281,8 +281,9 @@ impl TaggerBuilder {
     }
 
     /// [`TaggerBuilder::load_compiled`] of bytes that the tagger keeps (a memory map of the
-    /// file, say): its dictionary reads the entities from them when asked for
-    /// ([`Dictionary::entities`]) instead of keeping a copy, which for a large dictionary is
+    /// file, say): it reads the word-start trie, the pattern tables, the entities' labels and
+    /// the alias texts in place, and its dictionary the entities when asked for
+    /// ([`Dictionary::entities`]), instead of keeping copies, which for a large dictionary are
     /// most of the file. The bytes must not change while the tagger lives.
     pub fn load_compiled_shared(&self, bytes: impl AsRef<[u8]> + Send + Sync + 'static) -> Result<Tagger> {
         let file: SharedBytes = Arc::new(bytes);
