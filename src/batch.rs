@@ -107,24 +107,16 @@ pub fn run<S: Sink + Sync>(
         let read = opts.read.clone();
         let chunk_size = opts.chunk_size.max(1);
         std::thread::spawn(move || {
-            let mut chunk = Vec::with_capacity(chunk_size);
-            let mut chunk_bytes = 0;
+            let mut chunk = Chunker::new(chunk_size, threads);
             let errors = walk_errors.into_iter().map(Record::Error);
             let records = paths.into_iter().flat_map(move |p: InputPath| read_input(&p, &read));
             for record in errors.chain(records) {
-                chunk_bytes += raw_len(&record);
-                chunk.push(record);
-                // Bounded in bytes too, so that chunks of large articles keep memory flat.
-                if chunk.len() >= chunk_size || chunk_bytes >= CHUNK_BYTES {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size));
-                    if stop.load(Ordering::Relaxed) || tx.send((split_runs(full, threads), chunk_bytes)).is_err() {
-                        return;
-                    }
-                    chunk_bytes = 0;
+                if chunk.push(record) && (stop.load(Ordering::Relaxed) || tx.send(chunk.take()).is_err()) {
+                    return;
                 }
             }
             if !chunk.is_empty() {
-                let _ = tx.send((split_runs(chunk, threads), chunk_bytes));
+                let _ = tx.send(chunk.take());
             }
         })
     };
@@ -251,26 +243,69 @@ impl Counts {
     }
 }
 
-/// Cuts a chunk into runs of consecutive records, a few per thread (so that threads balance)
-/// and each small enough in records and bytes that one slow run does not hold the others up.
-fn split_runs(chunk: Vec<Record>, threads: usize) -> Vec<Vec<Record>> {
-    const RUN_BYTES: u64 = 256 << 10;
-    let per_run = chunk.len().div_ceil(threads.max(1) * 4).clamp(1, 64);
-    let mut runs = Vec::with_capacity(chunk.len().div_ceil(per_run));
-    let mut run = Vec::with_capacity(per_run);
-    let mut bytes = 0;
-    for record in chunk {
-        bytes += raw_len(&record);
-        run.push(record);
-        if run.len() >= per_run || bytes >= RUN_BYTES {
-            runs.push(std::mem::replace(&mut run, Vec::with_capacity(per_run)));
-            bytes = 0;
+/// Cuts the records, as they are read, into chunks of runs of consecutive records: a few runs
+/// per thread (so that threads balance), each small enough in records and bytes that one slow
+/// run does not hold the others up. A record is moved once, into its run.
+struct Chunker {
+    runs: Vec<Vec<Record>>,
+    run: Vec<Record>,
+    per_run: usize,
+    chunk_size: usize,
+    records: usize,
+    bytes: u64,
+    run_bytes: u64,
+}
+
+/// A run ends at this many bytes, whatever its records.
+const RUN_BYTES: u64 = 256 << 10;
+
+impl Chunker {
+    fn new(chunk_size: usize, threads: usize) -> Chunker {
+        let per_run = chunk_size.div_ceil(threads.max(1) * 4).clamp(1, 64);
+        Chunker {
+            runs: Vec::with_capacity(chunk_size.div_ceil(per_run)),
+            run: Vec::with_capacity(per_run),
+            per_run,
+            chunk_size,
+            records: 0,
+            bytes: 0,
+            run_bytes: 0,
         }
     }
-    if !run.is_empty() {
-        runs.push(run);
+
+    /// Adds `record`; whether the chunk is full (in records, or in bytes, so that chunks of
+    /// large articles keep memory flat).
+    fn push(&mut self, record: Record) -> bool {
+        let bytes = raw_len(&record);
+        self.run.push(record);
+        self.records += 1;
+        self.bytes += bytes;
+        self.run_bytes += bytes;
+        if self.run.len() >= self.per_run || self.run_bytes >= RUN_BYTES {
+            self.end_run();
+        }
+        self.records >= self.chunk_size || self.bytes >= CHUNK_BYTES
     }
-    runs
+
+    fn end_run(&mut self) {
+        if !self.run.is_empty() {
+            self.runs.push(std::mem::replace(&mut self.run, Vec::with_capacity(self.per_run)));
+        }
+        self.run_bytes = 0;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.records == 0
+    }
+
+    /// The chunk's runs and the input bytes they were read from; the next chunk starts empty.
+    fn take(&mut self) -> (Vec<Vec<Record>>, u64) {
+        self.end_run();
+        let runs = std::mem::replace(&mut self.runs, Vec::with_capacity(self.chunk_size.div_ceil(self.per_run)));
+        let bytes = std::mem::take(&mut self.bytes);
+        self.records = 0;
+        (runs, bytes)
+    }
 }
 
 /// How many bytes of input a record was read from (about: CSV and JSON records are counted
@@ -295,5 +330,56 @@ fn tag_record(worker: &mut Worker, record: Record, parser: &Parser) -> Outcome {
                 message: format!("article \"{}\": {e}", article.id),
             }),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::InputError;
+
+    fn record(i: usize, bytes: usize) -> Record {
+        Record::Text { source: format!("{i}"), bytes: vec![b'a'; bytes] }
+    }
+
+    fn sources(runs: &[Vec<Record>]) -> Vec<Vec<String>> {
+        let source = |r: &Record| match r {
+            Record::Text { source, .. } => source.clone(),
+            _ => String::new(),
+        };
+        runs.iter().map(|run| run.iter().map(source).collect()).collect()
+    }
+
+    #[test]
+    fn chunks_are_cut_into_runs_in_order() {
+        // 2 threads, chunks of 24: runs of 3 (24 / 8), 8 runs to a chunk.
+        let mut c = Chunker::new(24, 2);
+        let mut chunks = Vec::new();
+        for i in 0..50 {
+            if c.push(record(i, 10)) {
+                chunks.push(c.take());
+            }
+        }
+        assert!(!c.is_empty());
+        chunks.push(c.take());
+        assert!(c.is_empty());
+        let runs: Vec<Vec<Vec<String>>> = chunks.iter().map(|(runs, _)| sources(runs)).collect();
+        assert_eq!(runs.iter().map(Vec::len).collect::<Vec<_>>(), [8, 8, 1]);
+        assert!(runs.iter().flatten().all(|run| run.len() == 3 || run.len() == 2));
+        let all: Vec<String> = runs.into_iter().flatten().flatten().collect();
+        assert_eq!(all, (0..50).map(|i| i.to_string()).collect::<Vec<_>>());
+        assert_eq!(chunks.iter().map(|(_, bytes)| *bytes).collect::<Vec<_>>(), [240, 240, 20]);
+        // A record past a run's byte bound ends its run; one past a chunk's, its chunk.
+        let mut c = Chunker::new(4096, 1);
+        assert!(!c.push(record(0, RUN_BYTES as usize)));
+        assert!(!c.push(record(1, 1)));
+        assert!(c.push(record(2, CHUNK_BYTES as usize)));
+        let (runs, bytes) = c.take();
+        assert_eq!(sources(&runs), [vec!["0"], vec!["1", "2"]]);
+        assert_eq!(bytes, RUN_BYTES + 1 + CHUNK_BYTES);
+        // Errors count as records, of no bytes.
+        let mut c = Chunker::new(2, 1);
+        assert!(!c.push(Record::Error(InputError { source: "x".into(), line: None, message: "m".into() })));
+        assert!(c.push(record(1, 1)));
     }
 }
