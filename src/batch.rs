@@ -175,7 +175,11 @@ pub fn run<S: Sink + Sync>(
                         let mut worker = workers[slot].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                         let mut rendered = S::Rendered::default();
                         let mut counts = Counts::default();
-                        for record in run {
+                        let mut records = run.into_iter().peekable();
+                        while let Some(record) = records.next() {
+                            if let Some(next) = records.peek() {
+                                prefetch_line(next);
+                            }
                             let outcome = tag_record(&mut worker, record, &parser);
                             counts.add(&outcome);
                             sink.render(outcome, &mut rendered);
@@ -308,6 +312,24 @@ impl Chunker {
     }
 }
 
+/// Asks the CPU to fetch the first bytes of a line record, which the reader wrote on
+/// another core, while the record before it is tagged: the line's first touch (its UTF-8
+/// check) then finds it in cache.
+#[inline]
+fn prefetch_line(record: &Record) {
+    #[cfg(target_arch = "x86_64")]
+    if let Record::Line { bytes, .. } = record {
+        for line in bytes.iter().step_by(64).take(PREFETCH_LINES) {
+            crate::simd::prefetch(line);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = record;
+}
+
+/// Cache lines of the next record fetched ahead: most news lines are a few hundred bytes.
+const PREFETCH_LINES: usize = 8;
+
 /// How many bytes of input a record was read from (about: CSV and JSON records are counted
 /// by their text).
 fn raw_len(record: &Record) -> u64 {
@@ -336,7 +358,7 @@ fn tag_record(worker: &mut Worker, record: Record, parser: &Parser) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::InputError;
+    use crate::input::{InputError, LineFormat};
 
     fn record(i: usize, bytes: usize) -> Record {
         Record::Text { source: format!("{i}"), bytes: vec![b'a'; bytes] }
@@ -381,5 +403,14 @@ mod tests {
         let mut c = Chunker::new(2, 1);
         assert!(!c.push(Record::Error(InputError { source: "x".into(), line: None, message: "m".into() })));
         assert!(c.push(record(1, 1)));
+    }
+
+    #[test]
+    fn prefetching_a_record_reads_nothing() {
+        // A hint only: any record, an empty line or one far longer than what is fetched.
+        for bytes in [Vec::new(), vec![b'{'; 10_000]] {
+            prefetch_line(&Record::Line { source: "-".into(), line: 1, bytes, offset: 0, format: LineFormat::Jsonl });
+        }
+        prefetch_line(&record(0, 3));
     }
 }
