@@ -386,27 +386,11 @@ impl<const N: usize> Words<N> {
     }
 }
 
-/// Where a compiled dictionary's packed entities stay once loaded: a copy, or the part of the
-/// file they were loaded from, which the dictionary then keeps instead of copying it.
-pub(crate) enum PackedBytes {
-    Copy(Box<[u8]>),
-    Shared { file: SharedBytes, range: std::ops::Range<usize> },
-}
-
-impl PackedBytes {
-    fn get(&self) -> &[u8] {
-        match self {
-            PackedBytes::Copy(bytes) => bytes,
-            // The range was cut from these same bytes when they loaded.
-            PackedBytes::Shared { file, range } => (**file).as_ref().get(range.clone()).unwrap_or_default(),
-        }
-    }
-}
-
 /// A compiled dictionary's entities as loaded.
 struct Packed {
-    /// What [`Dictionary::to_packed`] wrote.
-    bytes: PackedBytes,
+    /// What [`Dictionary::to_packed`] wrote: in place in the compiled file the tagger keeps,
+    /// or a copy.
+    bytes: Words<1>,
     count: usize,
     /// The id, type and name of every entity, three strings each.
     labels: StringList,
@@ -416,7 +400,7 @@ struct Packed {
 
 impl fmt::Debug for Packed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Packed").field("bytes", &self.bytes.get().len()).field("count", &self.count).finish()
+        f.debug_struct("Packed").field("bytes", &self.bytes.as_slice().len()).field("count", &self.count).finish()
     }
 }
 
@@ -430,7 +414,8 @@ impl Entities {
     fn list(&self) -> &[Entity] {
         self.list.get_or_init(|| match &self.packed {
             // The bytes were read through once when the dictionary loaded, by the same steps.
-            Some(p) => read_entities(p.bytes.get()).expect("packed entities were checked when the dictionary loaded"),
+            Some(p) => read_entities(p.bytes.as_slice().as_flattened(), &p.labels)
+                .expect("packed entities were checked when the dictionary loaded"),
             None => Vec::new(),
         })
     }
@@ -1297,9 +1282,9 @@ impl Dictionary {
             p.str(&w.message);
         }
         p.finish(out)?;
-        // The entities' labels again, as a loaded dictionary keeps them (read in place).
+        // The entities' ids, types and names, as a loaded dictionary keeps them (read in place).
         let labels = match &self.entities.packed {
-            Some(packed) => std::borrow::Cow::Borrowed(&packed.labels),
+            Some(packed) => Cow::Borrowed(&packed.labels),
             None => {
                 let mut labels = StringList::default();
                 for e in entities {
@@ -1309,7 +1294,7 @@ impl Dictionary {
                             .ok_or_else(|| Error::new(crate::ErrorKind::Config, "the entities' labels pass 4 GiB"))?;
                     }
                 }
-                std::borrow::Cow::Owned(labels)
+                Cow::Owned(labels)
             }
         };
         labels.write(out);
@@ -1324,14 +1309,10 @@ impl Dictionary {
 
     /// Reads what [`Dictionary::to_packed`] wrote at the start of `bytes` (and nothing after
     /// it); `None` if it is damaged. The entries are taken as they were when they compiled.
-    /// The entities are read in full when asked for, from `kept` (which must hold the same
-    /// bytes) or else from a copy of `bytes`; their labels are read in place from `kept`.
-    pub(crate) fn from_packed_kept(bytes: &[u8], kept: Option<PackedBytes>) -> Option<Dictionary> {
+    /// The entities are read in full when asked for; they and their labels are read in place
+    /// when `bytes` lie inside `file`, else from a copy.
+    pub(crate) fn from_packed_kept(bytes: &[u8], file: Option<&SharedBytes>) -> Option<Dictionary> {
         let (mut u, rest) = Unpacker::new(bytes)?;
-        let file = match &kept {
-            Some(PackedBytes::Shared { file, .. }) => Some(file),
-            _ => None,
-        };
         let (labels, rest) = StringList::read(rest, file)?;
         if !rest.is_empty() {
             return None;
@@ -1350,7 +1331,7 @@ impl Dictionary {
             u.check_str()?;
             u.u64()?;
         }
-        let bytes = kept.unwrap_or_else(|| PackedBytes::Copy(bytes.into()));
+        let bytes = Words::new(bytes, file);
         let packed = Packed { bytes, count: n, labels, has_requires, has_excludes };
         let entities = Entities { list: OnceLock::new(), packed: Some(Arc::new(packed)) };
         let n = u.count(TOPIC_MIN_WORDS)?;
@@ -1384,10 +1365,10 @@ impl Dictionary {
     }
 }
 
-/// The entities at the start of what [`Dictionary::to_packed`] wrote.
-fn read_entities(bytes: &[u8]) -> Option<Vec<Entity>> {
-    let (mut u, rest) = Unpacker::new(bytes)?;
-    let (labels, _) = StringList::read(rest, None)?;
+/// The entities at the start of what [`Dictionary::to_packed`] wrote, whose `labels` were
+/// read from what follows.
+fn read_entities(bytes: &[u8], labels: &StringList) -> Option<Vec<Entity>> {
+    let (mut u, _) = Unpacker::new(bytes)?;
     let n = u.count(ENTITY_MIN_WORDS)?;
     let mut entities = Vec::with_capacity(n);
     for e in 0..n {
@@ -1612,8 +1593,7 @@ mod tests {
                 StringList::Loaded { text: Words::Kept { .. }, ends: Words::Kept { .. } }))
         };
         let file: SharedBytes = Arc::new(bytes.clone());
-        let kept = PackedBytes::Shared { file: file.clone(), range: 0..bytes.len() };
-        let shared = Dictionary::from_packed_kept((*file).as_ref(), Some(kept)).unwrap();
+        let shared = Dictionary::from_packed_kept((*file).as_ref(), Some(&file)).unwrap();
         assert!(in_place(&shared));
         labels_agree(&shared);
         let copied = Dictionary::from_packed(&bytes).unwrap();

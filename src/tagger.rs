@@ -4,7 +4,7 @@
 //! morphology, guards) → resolve (longest valid, non-overlapping spans) → topics.
 
 use crate::boundary::{self, Left, Right};
-use crate::dictionary::{Dictionary, Entity, EntityId, EntityLabel, PackedBytes, SharedBytes};
+use crate::dictionary::{Dictionary, Entity, EntityId, EntityLabel, SharedBytes};
 use crate::error::Result;
 use crate::input::Article;
 use crate::matcher::{Candidate, Matcher, Owner, Scan, Surface};
@@ -317,14 +317,10 @@ impl TaggerBuilder {
         if u64::from_le_bytes(*sum) != checksum(&bytes[dictionary_at..]) {
             return Err(bad());
         }
-        let kept = file.map(|file| PackedBytes::Shared {
-            file: file.clone(),
-            range: dictionary_at..dictionary_at + dictionary.len(),
-        });
         // The two halves are independent: on a pool of more than one thread they load at once.
         let (dictionary, matcher) = rayon::join(
             || {
-                let dictionary = Dictionary::from_packed_kept(dictionary, kept).ok_or_else(bad)?;
+                let dictionary = Dictionary::from_packed_kept(dictionary, file).ok_or_else(bad)?;
                 let topics = TopicSet::compile(dictionary.topics(), &dictionary)?;
                 Ok::<_, crate::Error>((dictionary, topics))
             },
