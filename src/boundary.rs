@@ -324,7 +324,14 @@ pub fn for_each_word_start(text: &str, mut f: impl FnMut(usize)) {
 #[inline]
 pub(crate) fn for_each_word_start_block(text: &str, spaces: bool, f: impl FnMut(usize, u32)) {
     #[cfg(target_arch = "x86_64")]
-    word_starts_simd::for_each(text, spaces, f);
+    {
+        let mut f = f;
+        word_starts_simd::for_each(text, spaces, |at, starts, _| {
+            if starts != 0 {
+                f(at, starts)
+            }
+        });
+    }
     #[cfg(not(target_arch = "x86_64"))]
     {
         let mut f = f;
@@ -333,6 +340,29 @@ pub(crate) fn for_each_word_start_block(text: &str, spaces: bool, f: impl FnMut(
                 f(at, 1)
             }
         });
+    }
+}
+
+/// [`for_each_word_start_block`] without spaces, which also gives the syllables inside words:
+/// `f(at, starts, inside)` has bit `j` of `inside` set for a Hangul syllable at byte `at + j`
+/// after a Hangul character ([`left_edge`] is [`Left::MidWord`] there). Blocks where both
+/// masks are empty are skipped.
+#[inline]
+pub(crate) fn for_each_word_block(text: &str, f: impl FnMut(usize, u32, u32)) {
+    let mut f = f;
+    #[cfg(target_arch = "x86_64")]
+    word_starts_simd::for_each(text, false, |at, starts, inside| {
+        if starts | inside != 0 {
+            f(at, starts, inside)
+        }
+    });
+    #[cfg(not(target_arch = "x86_64"))]
+    for (at, c) in text.char_indices() {
+        match left_edge_general(text, at) {
+            Left::Ok if c != ' ' => f(at, 1, 0),
+            Left::MidWord if is_syllable_at(text.as_bytes(), at) => f(at, 0, 1),
+            _ => {}
+        }
     }
 }
 
@@ -468,7 +498,9 @@ mod word_starts_simd {
         spill_letter: u32,
     }
 
-    pub(super) fn for_each(text: &str, spaces: bool, f: impl FnMut(usize, u32)) {
+    /// Calls `f(at, starts, inside)` for each block of 32 bytes at `at`: its word starts and
+    /// the syllables inside words ([`super::for_each_word_block`]).
+    pub(super) fn for_each(text: &str, spaces: bool, f: impl FnMut(usize, u32, u32)) {
         if crate::simd::avx2() {
             // SAFETY: the CPU has AVX2, just checked.
             unsafe { for_each_avx2(text, spaces, f) }
@@ -479,18 +511,19 @@ mod word_starts_simd {
     }
 
     #[target_feature(enable = "sse2")]
-    fn for_each_sse2(text: &str, spaces: bool, f: impl FnMut(usize, u32)) {
+    fn for_each_sse2(text: &str, spaces: bool, f: impl FnMut(usize, u32, u32)) {
         each_block(text, spaces, f, |p| block(p));
     }
 
     #[target_feature(enable = "avx2")]
-    fn for_each_avx2(text: &str, spaces: bool, f: impl FnMut(usize, u32)) {
+    fn for_each_avx2(text: &str, spaces: bool, f: impl FnMut(usize, u32, u32)) {
         each_block(text, spaces, f, |p| block_avx2(p));
     }
 
-    /// Calls `f` for the word starts of each block of `text`, whose masks `block` gives.
+    /// Calls `f` for the word starts and inner syllables of each block of `text`, whose masks
+    /// `block` gives.
     #[inline(always)]
-    fn each_block(text: &str, spaces: bool, mut f: impl FnMut(usize, u32), block: impl Fn(&[u8]) -> Block) {
+    fn each_block(text: &str, spaces: bool, mut f: impl FnMut(usize, u32, u32), block: impl Fn(&[u8]) -> Block) {
         let bytes = text.as_bytes();
         let mut carry = Carry::default();
         let mut at = 0;
@@ -505,18 +538,17 @@ mod word_starts_simd {
                 (block(&padded), u32::MAX >> (32 - n))
             };
             let kept = if spaces { inside } else { inside & !m.space };
-            let starts = step(text, at, m, &mut carry) & kept;
+            let (starts, inner) = step(text, at, m, &mut carry);
             // One call site, so that `f` can be inlined here.
-            if starts != 0 {
-                f(at, starts);
-            }
+            f(at, starts & kept, inner & inside);
             at += 32;
         }
     }
 
-    /// The word starts of the block at byte `at`, given its masks.
+    /// The word starts of the block at byte `at`, given its masks, and its syllables that
+    /// follow a Hangul character.
     #[inline(always)]
-    fn step(text: &str, at: usize, m: Block, carry: &mut Carry) -> u32 {
+    fn step(text: &str, at: usize, m: Block, carry: &mut Carry) -> (u32, u32) {
         // Bytes covered by the characters that start in this block, as 64 bits so that the
         // bytes past the block carry over.
         let s = u64::from(m.syllable);
@@ -551,7 +583,7 @@ mod word_starts_simd {
             spill_hangul: (hangul >> 32) as u32,
             spill_letter: (letter >> 32) as u32,
         };
-        (m.ascii | m.wide_lead) & !inside
+        ((m.ascii | m.wide_lead) & !inside, m.syllable & before_hangul)
     }
 }
 
@@ -718,6 +750,23 @@ mod tests {
                     prop_assert_eq!(&blocks, &kept, "SSE2 word starts of {:?}, spaces {}", text, spaces);
                 }
             }
+            // With the syllables inside words.
+            let inner: Vec<usize> = (0..text.len())
+                .filter(|&i| is_syllable_at(text.as_bytes(), i) && left_edge_general(&text, i) == Left::MidWord)
+                .collect();
+            let no_spaces: Vec<usize> = expected.iter().copied().filter(|&i| text.as_bytes()[i] != b' ').collect();
+            let words = || {
+                let (mut starts, mut inside) = (Vec::new(), Vec::new());
+                for_each_word_block(&text, |at, s, i| {
+                    for (mask, out) in [(s, &mut starts), (i, &mut inside)] {
+                        out.extend((0..32).filter(|j| mask >> j & 1 != 0).map(|j| at + j));
+                    }
+                });
+                (starts, inside)
+            };
+            prop_assert_eq!(words(), (no_spaces.clone(), inner.clone()), "words of {:?}", text);
+            #[cfg(target_arch = "x86_64")]
+            prop_assert_eq!(crate::simd::without_avx2(words), (no_spaces, inner), "SSE2 words of {:?}", text);
         }
     }
 

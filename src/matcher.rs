@@ -8,7 +8,7 @@
 use crate::boundary;
 use crate::dictionary::{take, Entity, Packer, SharedBytes, StringList, Unpacker, Words};
 use crate::error::{Error, ErrorKind, Result};
-use crate::normalize::{normalize_keep_case, normalize_key, script, Script};
+use crate::normalize::{is_syllable_at, normalize_keep_case, normalize_key, script, Script};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -114,14 +114,29 @@ pub enum Scan {
     /// below, where the full automaton fits in the cache and one pass of it beats the trie
     /// walks (and the second pass for exclusion and context phrases).
     WithoutMorphology,
+    /// What a tagger with morphology needs, the cheaper way: below
+    /// [`WORD_STARTS_MIN_PATTERNS`] patterns [`Scan::Everywhere`]; from there on the
+    /// structures of [`Scan::WordStarts`], the trie walked from word starts and from the
+    /// syllables inside words, where it reports keys of [`MID_WORD_MIN_CHARS`] characters or
+    /// more, the only aliases a tagger accepts inside a word. A dictionary with topic terms
+    /// (a term inside a word may be short: 대규모투자) or with a key that begins with a jamo
+    /// keeps [`Scan::Everywhere`].
+    WithMorphology,
 }
 
+/// The fewest characters of a name that starts inside a Hangul word, if a tagger is to accept
+/// it.
+pub const MID_WORD_MIN_CHARS: usize = 3;
+
 impl Scan {
-    /// The structure that serves this scan for a matcher of `patterns` patterns.
-    fn resolve(self, patterns: usize) -> Scan {
+    /// The structure that serves this scan for a matcher of `patterns` patterns; `inside`:
+    /// whether walks from syllables inside words find what a tagger with morphology may accept
+    /// there ([`InsideStarts::of`]).
+    fn resolve(self, patterns: usize, inside: bool) -> Scan {
         match self {
             Scan::WithoutMorphology if patterns >= WORD_STARTS_MIN_PATTERNS => Scan::WordStarts,
-            Scan::WithoutMorphology => Scan::Everywhere,
+            Scan::WithMorphology if patterns >= WORD_STARTS_MIN_PATTERNS && inside => Scan::WordStarts,
+            Scan::WithoutMorphology | Scan::WithMorphology => Scan::Everywhere,
             scan => scan,
         }
     }
@@ -140,6 +155,8 @@ pub struct Matcher {
     everywhere: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
     /// For [`Scan::WordStarts`].
     word_starts: Option<WordStarts>,
+    /// Set when the trie is also walked from syllables inside words ([`Scan::WithMorphology`]).
+    inside: Option<InsideStarts>,
     /// For pattern `p`: its surfaces are `targets[starts[p]..starts[p + 1]]`, aliases and
     /// terms first, up to `split[p]`, then exclusion and context phrases.
     starts: Words<4>,
@@ -159,6 +176,69 @@ struct Target {
     exact: bool,
     requires: bool,
     excludes: bool,
+}
+
+/// What a walk from the syllables inside words needs to know of the keys: the first two
+/// characters of each key that begins with a syllable and holds a character that is not one,
+/// as a Bloom filter. A walk from a syllable inside a word is taken where two more syllables
+/// follow it, or where the filter holds it and the character after.
+pub(crate) struct InsideStarts {
+    pairs: Box<[u64; PAIR_WORDS]>,
+}
+
+/// Words of [`InsideStarts::pairs`]: 64 Kbit, 8 KB, in the first-level cache.
+const PAIR_WORDS: usize = 1024;
+
+impl InsideStarts {
+    /// The starts of the aliases among `surfaces` (whose texts are `texts`); `None` when walks
+    /// from syllables cannot serve: a topic term (short ones count inside words) or a key
+    /// beginning with a Hangul character that is not a syllable (a jamo).
+    fn of(surfaces: &[Surface], texts: &Texts) -> Option<InsideStarts> {
+        let mut pairs = Box::new([0u64; PAIR_WORDS]);
+        for (s, surface) in surfaces.iter().enumerate() {
+            match surface.owner {
+                Owner::Term(_) => return None,
+                Owner::Alias(_) => {}
+                // Found anywhere by their own automaton.
+                Owner::Exclude(_) | Owner::Require(_) => continue,
+            }
+            // A form of syllables alone normalizes to itself, with no spacing variant.
+            let text = texts.text(s);
+            if text.chars().all(syllable) {
+                continue;
+            }
+            for key in spacing_variants(&normalize_key(text)) {
+                let mut chars = key.chars();
+                let (Some(first), Some(second)) = (chars.next(), chars.next()) else { continue };
+                if syllable(first) {
+                    for bit in pair_bits(first, second) {
+                        pairs[bit / 64] |= 1 << (bit % 64);
+                    }
+                } else if script(first) == Script::Hangul {
+                    return None;
+                }
+            }
+        }
+        Some(InsideStarts { pairs })
+    }
+
+    /// Whether a key that [`InsideStarts::of`] marked may begin with `first` and `second`.
+    #[inline]
+    fn may_begin(&self, first: char, second: char) -> bool {
+        pair_bits(first, second).iter().all(|&bit| self.pairs[bit / 64] >> (bit % 64) & 1 != 0)
+    }
+}
+
+/// The two bits of a pair of characters in [`InsideStarts::pairs`].
+#[inline]
+fn pair_bits(first: char, second: char) -> [usize; 2] {
+    let h = (u64::from(first) << 32 | u64::from(second)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let bits = (PAIR_WORDS * 64) as u64 - 1;
+    [(h >> 16 & bits) as usize, (h >> 40 & bits) as usize]
+}
+
+fn syllable(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c)
 }
 
 /// The targets of `ids`, which must index `surfaces`.
@@ -430,13 +510,18 @@ impl Matcher {
         });
         let patterns = Patterns::of(&surfaces, Patterns::variants(&texts, surfaces.len()));
         let count = patterns.texts.len();
-        let wants = |kind: Scan| scans.iter().any(|scan| scan.resolve(count) == kind);
+        let inside = (scans.contains(&Scan::WithMorphology)
+            && Scan::WithMorphology.resolve(count, true) == Scan::WordStarts)
+            .then(|| InsideStarts::of(&surfaces, &texts))
+            .flatten();
+        let walks_inside = inside.is_some();
+        let wants = |kind: Scan| scans.iter().any(|scan| scan.resolve(count, walks_inside) == kind);
         let everywhere = wants(Scan::Everywhere).then(|| build_everywhere(&patterns)).transpose()?;
         let word_starts = wants(Scan::WordStarts).then(|| build_word_starts(&patterns)).transpose()?;
         let Patterns { starts, split, targets, .. } = patterns;
         let targets = targets_of(&targets, &surfaces);
         let (starts, split) = (Words::from_u32s(&starts), Words::from_u32s(&split));
-        Ok(Matcher { everywhere, word_starts, starts, split, targets, surfaces, texts })
+        Ok(Matcher { everywhere, word_starts, inside, starts, split, targets, surfaces, texts })
     }
 
     /// Serializes the automata and their tables (see [`Matcher::from_bytes`]): a tag, the
@@ -520,9 +605,13 @@ impl Matcher {
                 _ => Err(bad("automaton")),
             }
         };
-        let (everywhere, word_starts) = match scan.resolve(starts.as_slice().len().saturating_sub(1)) {
+        let patterns = starts.as_slice().len().saturating_sub(1);
+        let inside = (scan == Scan::WithMorphology && Scan::WithMorphology.resolve(patterns, true) == Scan::WordStarts)
+            .then(|| InsideStarts::of(&surfaces, &texts))
+            .flatten();
+        let (everywhere, word_starts) = match scan.resolve(patterns, inside.is_some()) {
             Scan::Everywhere => (Some(automaton(everywhere)?), None),
-            Scan::WordStarts | Scan::WithoutMorphology => {
+            Scan::WordStarts | Scan::WithoutMorphology | Scan::WithMorphology => {
                 let trie = (!trie.is_empty())
                     .then(|| crate::trie::Trie::from_bytes(trie, file).ok_or_else(|| bad("trie")))
                     .transpose()?;
@@ -543,7 +632,7 @@ impl Matcher {
             return Err(bad("inconsistent tables"));
         }
         let targets = targets_of(&targets, &surfaces);
-        Ok(Matcher { everywhere, word_starts, starts, split, targets, surfaces, texts })
+        Ok(Matcher { everywhere, word_starts, inside, starts, split, targets, surfaces, texts })
     }
 
     /// Every surface form.
@@ -590,16 +679,45 @@ impl Matcher {
             return;
         }
         let Some(w) = &self.word_starts else { return };
-        if let Some(trie) = &w.trie {
+        match &w.trie {
+            Some(trie) if self.inside.is_some() => {
+                let inside_starts = self.inside.as_ref();
+                let bytes = text.as_bytes();
+                boundary::for_each_word_block(text, |at, mut starts, mut inside| {
+                    while starts != 0 {
+                        let start = at + starts.trailing_zeros() as usize;
+                        starts &= starts - 1;
+                        trie.prefixes(text, start, |value, end| self.push(value, start, end, true, out));
+                    }
+                    while inside != 0 {
+                        let start = at + inside.trailing_zeros() as usize;
+                        inside &= inside - 1;
+                        // The syllable at `start` follows a Hangul character: a word goes on.
+                        let syllables = is_syllable_at(bytes, start + 3) && is_syllable_at(bytes, start + 6);
+                        let marked = || {
+                            let mut chars = text[start..].chars();
+                            let (Some(first), Some(second)) = (chars.next(), chars.next()) else { return false };
+                            inside_starts.is_some_and(|i| i.may_begin(first, second))
+                        };
+                        if syllables || marked() {
+                            const MIN: u32 = MID_WORD_MIN_CHARS as u32;
+                            trie.long_prefixes::<MIN>(text, start, |value, end| {
+                                self.push(value, start, end, false, out)
+                            });
+                        }
+                    }
+                });
+            }
             // A space starts a "word" for the edge rule, but no pattern starts with one
             // (normalized forms are trimmed): two words in five, left out.
-            boundary::for_each_word_start_block(text, false, |at, mut starts| {
+            Some(trie) => boundary::for_each_word_start_block(text, false, |at, mut starts| {
                 while starts != 0 {
                     let start = at + starts.trailing_zeros() as usize;
                     starts &= starts - 1;
                     trie.prefixes(text, start, |value, end| self.push(value, start, end, true, out));
                 }
-            });
+            }),
+            None => {}
         }
         if let Some(automaton) = &w.anywhere {
             self.push_found(automaton, text, out);
@@ -897,6 +1015,63 @@ mod tests {
             assert_eq!(kept.surfaces(), loaded.surfaces());
             assert!((0..kept.surfaces().len() as u32).all(|s| kept.text(s) == loaded.text(s)));
         }
+    }
+
+    #[test]
+    fn with_morphology_walks_inside_words() {
+        // Two-syllable fillers to pass the size, and names that a tagger may accept inside a
+        // word: three syllables, or a non-syllable among the first three characters.
+        let names = ["다라마", "채널A", "바사 아자", "파하"];
+        let mut csv = String::from("id,type,name,aliases\n");
+        for i in 0..WORD_STARTS_MIN_PATTERNS {
+            let name: String =
+                [i / 200, i % 200].iter().filter_map(|&k| char::from_u32(0xAC01 + 50 * k as u32)).collect();
+            csv.push_str(&format!("e{i},company,{name},\n"));
+        }
+        for (i, name) in names.iter().enumerate() {
+            csv.push_str(&format!("n{i},company,{name},\n"));
+        }
+        let d = Dictionary::from_csv_str("t.csv", &csv).unwrap();
+        let text = "가다라마는 한동훈채널a 기자 카바사 아자 타파하 다라마 채널 a 바사아자 가나채널 a3다라마";
+        // What a tagger with morphology may accept: an alias at a word start, or inside a word
+        // with three characters or more.
+        let acceptable = |m: &Matcher| {
+            let mut out = Vec::new();
+            m.scan(text, &mut out);
+            let mut spans: Vec<(u32, u32, u32)> = out
+                .iter()
+                .filter(|c| match boundary::left_edge(text, c.start as usize) {
+                    boundary::Left::Ok => true,
+                    boundary::Left::MidWord => text[c.start as usize..c.end as usize].chars().nth(2).is_some(),
+                    boundary::Left::Reject => false,
+                })
+                .map(|c| (c.start, c.end, c.surface))
+                .collect();
+            spans.sort_unstable();
+            spans
+        };
+        let everywhere = Matcher::compile(d.entities(), &[], &|_| false, &[Scan::Everywhere]).unwrap();
+        let with = Matcher::compile(d.entities(), &[], &|_| false, &[Scan::WithMorphology]).unwrap();
+        assert!(with.everywhere.is_none() && with.inside.is_some());
+        let expected = acceptable(&everywhere);
+        let found: Vec<&str> = expected.iter().map(|&(s, e, _)| &text[s as usize..e as usize]).collect();
+        for name in ["다라마", "채널a", "바사 아자", "채널 a", "바사아자"] {
+            assert!(found.contains(&name), "{name} in {found:?}");
+        }
+        assert_eq!(acceptable(&with), expected);
+        // A compiled file is read the same way.
+        let bytes = everywhere.to_bytes().unwrap();
+        let loaded = Matcher::from_bytes(&bytes, Scan::WithMorphology).unwrap();
+        assert!(loaded.everywhere.is_none() && loaded.inside.is_some());
+        assert_eq!(acceptable(&loaded), expected);
+        // A topic term keeps the full automaton: short ones count inside words.
+        let terms = [TermSpec { text: "투자".into(), prefix: false }];
+        let m = Matcher::compile(d.entities(), &terms, &|_| false, &[Scan::WithMorphology]).unwrap();
+        assert!(m.everywhere.is_some() && m.inside.is_none());
+        // So does a key that begins with a jamo, which a syllable walk does not start from.
+        let jamo = Dictionary::from_csv_str("j.csv", &format!("{csv}j,company,\u{1100}\u{1100}a,\n")).unwrap();
+        let m = Matcher::compile(jamo.entities(), &[], &|_| false, &[Scan::WithMorphology]).unwrap();
+        assert!(m.everywhere.is_some() && m.inside.is_none());
     }
 
     #[test]

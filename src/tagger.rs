@@ -7,7 +7,7 @@ use crate::boundary::{self, Left, Right};
 use crate::dictionary::{Dictionary, Entity, EntityId, EntityLabel, SharedBytes};
 use crate::error::Result;
 use crate::input::Article;
-use crate::matcher::{Candidate, Matcher, Owner, Scan, Surface};
+use crate::matcher::{Candidate, Matcher, Owner, Scan, Surface, MID_WORD_MIN_CHARS};
 use crate::morph::{Cache, KoDic, KoDicWorker, Morpheme, SharedCache};
 use crate::normalize::{normalize_keep_case, Normalized};
 use crate::topic::{TermHit, TopicScore, TopicSet};
@@ -221,7 +221,7 @@ impl TaggerBuilder {
     fn scan(&self) -> Scan {
         match self.morphology {
             Morphology::Off => Scan::WithoutMorphology,
-            Morphology::OnDemand => Scan::Everywhere,
+            Morphology::OnDemand => Scan::WithMorphology,
         }
     }
 
@@ -660,9 +660,6 @@ fn left_edge(text: &str, c: &Candidate) -> Left {
 fn edges_clear(text: &str, c: &Candidate) -> bool {
     left_edge(text, c) != Left::Reject && boundary::right_edge(text, c.end as usize) != Right::Reject
 }
-
-/// The fewest characters of a name that starts inside a Hangul word.
-const MID_WORD_MIN_CHARS: usize = 3;
 
 /// Whether a name candidate starts inside a Hangul word and is too short to stand there.
 /// One or two syllables inside a word are part of another word far more often than a name

@@ -82,8 +82,21 @@ impl Trie {
     /// Calls `found(value, end)` for every key that starts `text` at byte `start` (a character
     /// boundary), shortest first; `end` is the byte offset where the key ends.
     #[inline]
-    pub(crate) fn prefixes(&self, text: &str, start: usize, mut found: impl FnMut(u32, usize)) {
+    pub(crate) fn prefixes(&self, text: &str, start: usize, found: impl FnMut(u32, usize)) {
+        self.walk::<0>(text, start, found);
+    }
+
+    /// [`Trie::prefixes`] of at least `MIN_CHARS` characters.
+    #[inline]
+    pub(crate) fn long_prefixes<const MIN_CHARS: u32>(&self, text: &str, start: usize, found: impl FnMut(u32, usize)) {
+        self.walk::<MIN_CHARS>(text, start, found);
+    }
+
+    /// [`Trie::prefixes`], leaving out keys shorter than `MIN_CHARS` characters.
+    #[inline(always)]
+    fn walk<const MIN_CHARS: u32>(&self, text: &str, start: usize, mut found: impl FnMut(u32, usize)) {
         let bytes = text.as_bytes();
+        let mut depth = 0u32;
         let (table, nodes) = (self.table.as_slice(), self.nodes.as_slice());
         let mut at = start;
         let mut node = 0u32;
@@ -126,12 +139,17 @@ impl Trie {
             }
             at += len;
             base = n as u32;
+            // Counted only when some keys are too short (the compiler drops it otherwise).
+            depth += u32::from(MIN_CHARS > 1);
+            let long_enough = MIN_CHARS <= 1 || depth >= MIN_CHARS;
             if base & FLAG != 0 {
                 // A leaf reached by a character: a key with no longer key after it.
-                found(base & !FLAG, at);
+                if long_enough {
+                    found(base & !FLAG, at);
+                }
                 return;
             }
-            if check & FLAG != 0 {
+            if check & FLAG != 0 && long_enough {
                 if let Some(&leaf) = nodes.get((base ^ END_CODE) as usize) {
                     found(u64::from_le_bytes(leaf) as u32 & !FLAG, at);
                 }
@@ -173,7 +191,15 @@ mod tests {
         let records: Vec<(&str, u32)> = keys.iter().enumerate().map(|(i, &k)| (k, 7 * i as u32)).collect();
         let Ok(theirs) = crawdad::Trie::from_records(records.clone()) else { return };
         let ours = Trie::build(records).unwrap();
-        assert_eq!(walked(&ours, text), crawdad_prefixes(&theirs, text), "{keys:?} in {text:?}");
+        let expected = crawdad_prefixes(&theirs, text);
+        assert_eq!(walked(&ours, text), expected, "{keys:?} in {text:?}");
+        // Only keys of three characters or more.
+        let mut long = Vec::new();
+        for (start, _) in text.char_indices() {
+            ours.long_prefixes::<3>(text, start, |value, end| long.push((start, value, end)));
+        }
+        let three = |&&(start, _, end): &&(usize, u32, usize)| text[start..end].chars().count() >= 3;
+        assert_eq!(long, expected.iter().filter(three).copied().collect::<Vec<_>>(), "{keys:?} in {text:?}");
         // What is written reads back the same, byte for byte.
         let bytes = ours.to_bytes();
         assert_eq!(bytes, theirs.serialize_to_vec());
