@@ -422,8 +422,8 @@ pub fn for_each_word_start_general(text: &str, mut f: impl FnMut(usize)) {
 }
 
 /// [`for_each_word_start`] on 32 bytes at a time, with AVX2 where the CPU has it and SSE2 (part
-/// of every x86-64 CPU) otherwise, without a branch per character: masks of the bytes of each class give, for every character start,
-/// the class of the byte before it. A word is a few characters long, so the character-wise
+/// of every x86-64 CPU) otherwise, without a branch per character: masks of the bytes of each
+/// class give, for every character start, the class of the byte before it. A word is a few characters long, so the character-wise
 /// loop mispredicted a branch at most word edges.
 #[cfg(target_arch = "x86_64")]
 mod word_starts_simd {

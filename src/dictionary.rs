@@ -152,6 +152,7 @@ struct Entities {
 /// small arrays rather than a string in an allocation of its own. Entity labels and the
 /// matcher's surface texts are kept this way, and a compiled file holds them as they are kept
 /// ([`StringList::write`]), so that loading reads them in place.
+#[derive(Clone)]
 pub(crate) enum StringList {
     /// Built in memory.
     Built {
@@ -166,15 +167,6 @@ pub(crate) enum StringList {
 impl Default for StringList {
     fn default() -> Self {
         StringList::with_capacity(0, 0)
-    }
-}
-
-impl Clone for StringList {
-    fn clone(&self) -> Self {
-        match self {
-            StringList::Built { text, ends } => StringList::Built { text: text.clone(), ends: ends.clone() },
-            StringList::Loaded { text, ends } => StringList::Loaded { text: text.clone(), ends: ends.clone() },
-        }
     }
 }
 
@@ -316,6 +308,7 @@ pub(crate) type SharedBytes = Arc<dyn AsRef<[u8]> + Send + Sync>;
 /// or loaded from bytes it does not keep). Reading in place spares start-up the copy and
 /// the fresh memory it would fill (BENCHMARKS.md, tenth round); a word is read with
 /// `from_le_bytes`, which is a plain load on the targets we build for.
+#[derive(Clone)]
 pub(crate) enum Words<const N: usize> {
     Own(Box<[[u8; N]]>),
     Kept {
@@ -324,15 +317,6 @@ pub(crate) enum Words<const N: usize> {
         at: *const [u8; N],
         len: usize,
     },
-}
-
-impl<const N: usize> Clone for Words<N> {
-    fn clone(&self) -> Self {
-        match self {
-            Words::Own(words) => Words::Own(words.clone()),
-            Words::Kept { _file, at, len } => Words::Kept { _file: _file.clone(), at: *at, len: *len },
-        }
-    }
 }
 
 impl Words<4> {

@@ -8,7 +8,7 @@
 use crate::boundary;
 use crate::dictionary::{take, Entity, Packer, SharedBytes, StringList, Unpacker, Words};
 use crate::error::{Error, ErrorKind, Result};
-use crate::normalize::{is_syllable_at, normalize_keep_case, normalize_key, script, Script};
+use crate::normalize::{is_syllable, is_syllable_at, normalize_keep_case, normalize_key, script, Script};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -190,6 +190,14 @@ pub(crate) struct InsideStarts {
 const PAIR_WORDS: usize = 1024;
 
 impl InsideStarts {
+    /// What a matcher of `patterns` patterns built or loaded for `scans` walks inside words
+    /// with, if it does ([`Scan::WithMorphology`] with enough patterns and keys it can serve).
+    fn for_scans(scans: &[Scan], patterns: usize, surfaces: &[Surface], texts: &Texts) -> Option<InsideStarts> {
+        let wanted =
+            scans.contains(&Scan::WithMorphology) && Scan::WithMorphology.resolve(patterns, true) == Scan::WordStarts;
+        wanted.then(|| InsideStarts::of(surfaces, texts)).flatten()
+    }
+
     /// The starts of the aliases among `surfaces` (whose texts are `texts`); `None` when walks
     /// from syllables cannot serve: a topic term (short ones count inside words) or a key
     /// beginning with a Hangul character that is not a syllable (a jamo).
@@ -204,13 +212,13 @@ impl InsideStarts {
             }
             // A form of syllables alone normalizes to itself, with no spacing variant.
             let text = texts.text(s);
-            if text.chars().all(syllable) {
+            if text.chars().all(is_syllable) {
                 continue;
             }
             for key in spacing_variants(&normalize_key(text)) {
                 let mut chars = key.chars();
                 let (Some(first), Some(second)) = (chars.next(), chars.next()) else { continue };
-                if syllable(first) {
+                if is_syllable(first) {
                     for bit in pair_bits(first, second) {
                         pairs[bit / 64] |= 1 << (bit % 64);
                     }
@@ -235,10 +243,6 @@ fn pair_bits(first: char, second: char) -> [usize; 2] {
     let h = (u64::from(first) << 32 | u64::from(second)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let bits = (PAIR_WORDS * 64) as u64 - 1;
     [(h >> 16 & bits) as usize, (h >> 40 & bits) as usize]
-}
-
-fn syllable(c: char) -> bool {
-    ('\u{AC00}'..='\u{D7A3}').contains(&c)
 }
 
 /// The targets of `ids`, which must index `surfaces`.
@@ -510,10 +514,7 @@ impl Matcher {
         });
         let patterns = Patterns::of(&surfaces, Patterns::variants(&texts, surfaces.len()));
         let count = patterns.texts.len();
-        let inside = (scans.contains(&Scan::WithMorphology)
-            && Scan::WithMorphology.resolve(count, true) == Scan::WordStarts)
-            .then(|| InsideStarts::of(&surfaces, &texts))
-            .flatten();
+        let inside = InsideStarts::for_scans(scans, count, &surfaces, &texts);
         let walks_inside = inside.is_some();
         let wants = |kind: Scan| scans.iter().any(|scan| scan.resolve(count, walks_inside) == kind);
         let everywhere = wants(Scan::Everywhere).then(|| build_everywhere(&patterns)).transpose()?;
@@ -605,10 +606,8 @@ impl Matcher {
                 _ => Err(bad("automaton")),
             }
         };
-        let patterns = starts.as_slice().len().saturating_sub(1);
-        let inside = (scan == Scan::WithMorphology && Scan::WithMorphology.resolve(patterns, true) == Scan::WordStarts)
-            .then(|| InsideStarts::of(&surfaces, &texts))
-            .flatten();
+        let patterns = starts.as_slice().len().checked_sub(1).ok_or_else(|| bad("tables"))?;
+        let inside = InsideStarts::for_scans(&[scan], patterns, &surfaces, &texts);
         let (everywhere, word_starts) = match scan.resolve(patterns, inside.is_some()) {
             Scan::Everywhere => (Some(automaton(everywhere)?), None),
             Scan::WordStarts | Scan::WithoutMorphology | Scan::WithMorphology => {
@@ -621,7 +620,6 @@ impl Matcher {
         };
         let word = |w: &[u8; 4]| u32::from_le_bytes(*w);
         let (starts_at, split_at) = (starts.as_slice(), split.as_slice());
-        let patterns = starts_at.len().checked_sub(1).ok_or_else(|| bad("tables"))?;
         let consistent = rest.is_empty()
             && starts_at.windows(2).all(|w| word(&w[0]) <= word(&w[1]))
             && starts_at.last().is_some_and(|n| word(n) as usize == targets.len())
@@ -679,16 +677,18 @@ impl Matcher {
             return;
         }
         let Some(w) = &self.word_starts else { return };
-        match &w.trie {
-            Some(trie) if self.inside.is_some() => {
-                let inside_starts = self.inside.as_ref();
+        let walk_starts = |trie: &crate::trie::Trie, at: usize, mut starts: u32, out: &mut Vec<Candidate>| {
+            while starts != 0 {
+                let start = at + starts.trailing_zeros() as usize;
+                starts &= starts - 1;
+                trie.prefixes(text, start, |value, end| self.push(value, start, end, true, out));
+            }
+        };
+        match (&w.trie, &self.inside) {
+            (Some(trie), Some(inside_starts)) => {
                 let bytes = text.as_bytes();
-                boundary::for_each_word_block(text, |at, mut starts, mut inside| {
-                    while starts != 0 {
-                        let start = at + starts.trailing_zeros() as usize;
-                        starts &= starts - 1;
-                        trie.prefixes(text, start, |value, end| self.push(value, start, end, true, out));
-                    }
+                boundary::for_each_word_block(text, |at, starts, mut inside| {
+                    walk_starts(trie, at, starts, out);
                     while inside != 0 {
                         let start = at + inside.trailing_zeros() as usize;
                         inside &= inside - 1;
@@ -697,7 +697,7 @@ impl Matcher {
                         let marked = || {
                             let mut chars = text[start..].chars();
                             let (Some(first), Some(second)) = (chars.next(), chars.next()) else { return false };
-                            inside_starts.is_some_and(|i| i.may_begin(first, second))
+                            inside_starts.may_begin(first, second)
                         };
                         if syllables || marked() {
                             const MIN: u32 = MID_WORD_MIN_CHARS as u32;
@@ -710,14 +710,10 @@ impl Matcher {
             }
             // A space starts a "word" for the edge rule, but no pattern starts with one
             // (normalized forms are trimmed): two words in five, left out.
-            Some(trie) => boundary::for_each_word_start_block(text, false, |at, mut starts| {
-                while starts != 0 {
-                    let start = at + starts.trailing_zeros() as usize;
-                    starts &= starts - 1;
-                    trie.prefixes(text, start, |value, end| self.push(value, start, end, true, out));
-                }
-            }),
-            None => {}
+            (Some(trie), None) => {
+                boundary::for_each_word_start_block(text, false, |at, starts| walk_starts(trie, at, starts, out));
+            }
+            (None, _) => {}
         }
         if let Some(automaton) = &w.anywhere {
             self.push_found(automaton, text, out);

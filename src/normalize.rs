@@ -590,6 +590,12 @@ fn normalize_into(original: &str, fold_case: bool, out: &mut Normalized, fast: b
     }
 }
 
+/// Whether `c` is a Hangul syllable (U+AC00..=U+D7A3).
+#[inline]
+pub(crate) fn is_syllable(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c)
+}
+
 /// Whether a Hangul syllable (U+AC00..=U+D7A3) starts at byte `i` of valid UTF-8: the
 /// byte-level test of the fast paths, where most characters of a Korean text are syllables.
 #[inline]

@@ -59,7 +59,7 @@
 use crate::dictionary::{compact_key, EntityNames, TopicDef, TopicId};
 use crate::error::{Error, ErrorKind, Result};
 use crate::matcher::TermSpec;
-use crate::normalize::{normalize_key, script, Script};
+use crate::normalize::{is_syllable, normalize_key, script, Script};
 use crate::tagger::{Field, Mention};
 use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
@@ -1036,7 +1036,7 @@ fn check_term(text: &str, prefix: bool) -> std::result::Result<(), String> {
         return Err("the term is empty after normalization".to_string());
     }
     if prefix {
-        let hangul = key.chars().filter(|&c| ('\u{AC00}'..='\u{D7A3}').contains(&c)).count();
+        let hangul = key.chars().filter(|&c| is_syllable(c)).count();
         let alnum = key.chars().filter(|&c| script(c) == Script::Alnum).count();
         if hangul < 2 && alnum < 4 {
             return Err(

@@ -83,18 +83,17 @@ impl Trie {
     /// boundary), shortest first; `end` is the byte offset where the key ends.
     #[inline]
     pub(crate) fn prefixes(&self, text: &str, start: usize, found: impl FnMut(u32, usize)) {
-        self.walk::<0>(text, start, found);
-    }
-
-    /// [`Trie::prefixes`] of at least `MIN_CHARS` characters.
-    #[inline]
-    pub(crate) fn long_prefixes<const MIN_CHARS: u32>(&self, text: &str, start: usize, found: impl FnMut(u32, usize)) {
-        self.walk::<MIN_CHARS>(text, start, found);
+        self.long_prefixes::<0>(text, start, found);
     }
 
     /// [`Trie::prefixes`], leaving out keys shorter than `MIN_CHARS` characters.
     #[inline(always)]
-    fn walk<const MIN_CHARS: u32>(&self, text: &str, start: usize, mut found: impl FnMut(u32, usize)) {
+    pub(crate) fn long_prefixes<const MIN_CHARS: u32>(
+        &self,
+        text: &str,
+        start: usize,
+        mut found: impl FnMut(u32, usize),
+    ) {
         let bytes = text.as_bytes();
         let mut depth = 0u32;
         let (table, nodes) = (self.table.as_slice(), self.nodes.as_slice());
